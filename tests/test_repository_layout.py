@@ -1,0 +1,90 @@
+"""The promises of the repository's layout: pinned environment, ignored generated files."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _requirements() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep, f"requirements.txt: {line!r} is not pinned with =="
+            pins[name.lower()] = version
+    return pins
+
+
+def test_direct_dependencies_are_pinned_to_the_supported_lines():
+    pins = _requirements()
+    assert pins["apache-airflow"].startswith("3.3.")
+    # dbt-core 1.12 downloads a binary at install time and fails offline.
+    assert pins["dbt-core"].startswith("1.11.")
+    assert pins["dbt-duckdb"].startswith("1.11.")
+    assert pins["spotipy"].startswith("2.26.")
+    for name in ["duckdb", "pandas", "pytest", "ruff"]:
+        assert name in pins
+
+
+def test_constraints_agree_with_requirements():
+    frozen = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            frozen[name.lower().replace("_", "-")] = version.strip()
+    for name, version in _requirements().items():
+        assert frozen.get(name.replace("_", "-")) == version, f"{name} differs in constraints.txt"
+
+
+def test_generated_files_are_ignored():
+    generated = [
+        ".venv/x",
+        ".airflow/airflow.cfg",
+        "dbt/target/manifest.json",
+        "dbt/logs/dbt.log",
+        "data/raw/artists/2026-01-01.csv",
+        "data/warehouse/spotify.duckdb",
+        "elsewhere.duckdb",
+        ".env",
+        ".cache",
+        ".cache-someone",
+    ]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *generated],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ignored = set(result.stdout.split())
+    assert ignored == set(generated)
+    kept = subprocess.run(
+        ["git", "check-ignore", "--no-index", "data/.gitkeep", ".env.example"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert kept.stdout == ""
+
+
+def test_env_example_lists_every_variable_the_code_reads():
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    read = set()
+    for path in [*ROOT.glob("ingestion/**/*.py"), *ROOT.glob("dags/**/*.py")]:
+        read |= set(re.findall(r"\bSPOTIFY_[A-Z0-9_]+\b", path.read_text()))
+    read |= set(re.findall(r"env_var\('([A-Z_]+)'", _dbt_text()))
+    missing = {name for name in read if name not in documented}
+    assert not missing, f".env.example does not list {sorted(missing)}"
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith(("SPOTIFY_CLIENT_ID=", "SPOTIFY_CLIENT_SECRET=")):
+            assert line.endswith("="), ".env.example must not hold a real credential"
+
+
+def _dbt_text() -> str:
+    return "".join(p.read_text() for p in ROOT.glob("dbt/**/*.yml") if "target" not in p.parts)
