@@ -1,0 +1,74 @@
+"""Errors the user must act on.
+
+Every message says what is wrong and what to do, and never holds a secret: callers build them
+from values they control, and wrapped library exceptions are raised `from None` so their text
+(which may quote URLs or headers) never reaches a traceback or a log.
+"""
+
+from __future__ import annotations
+
+
+class IngestionError(Exception):
+    """Base class: the run cannot go on until the user changes something."""
+
+
+class ConfigError(IngestionError):
+    """A setting (environment variable or argument) is invalid."""
+
+
+class RosterError(IngestionError):
+    """The artists file is missing, empty or invalid."""
+
+
+class InvalidArtistIdError(RosterError):
+    """An artist id is malformed, or the API does not know it."""
+
+
+class SnapshotDateError(IngestionError):
+    """The snapshot date is malformed, in the future, or in the past against the real API."""
+
+
+class MissingInputError(IngestionError):
+    """A step needs a file an earlier step writes, and it is not there."""
+
+
+class SpotifyApiError(IngestionError):
+    """The API answered with an error the client cannot recover from."""
+
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class ApiUnavailableError(SpotifyApiError):
+    """Transient failures (5xx, timeouts, dropped connections) outlasted every retry."""
+
+
+class MalformedResponseError(SpotifyApiError):
+    """A response was not valid JSON, or lacked a field the pipeline needs."""
+
+
+class RateLimitError(SpotifyApiError):
+    """A 429 asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER allows."""
+
+    def __init__(self, message: str, *, retry_after: float, reason: str | None, endpoint: str):
+        super().__init__(message, status=429, endpoint=endpoint)
+        self.retry_after = retry_after
+        self.reason = reason
+
+
+class AuthenticationError(SpotifyApiError):
+    """The credentials were refused, or a fresh token was refused too."""
+
+
+class ForbiddenError(SpotifyApiError):
+    """HTTP 403: in practice, an endpoint a Development Mode app may not call."""
+
+
+class NotFoundError(SpotifyApiError):
+    """HTTP 404: the object does not exist (any more)."""
+
+
+class TierError(IngestionError):
+    """SPOTIFY_ACCESS_TIER says extended, but the API answers like Development Mode."""

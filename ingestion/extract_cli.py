@@ -1,0 +1,39 @@
+"""`python -m ingestion extract --date YYYY-MM-DD [--artists FILE] [--allow-past-date]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from ingestion.errors import IngestionError
+
+log = logging.getLogger("ingestion.extract")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, help="snapshot date, YYYY-MM-DD (UTC)")
+    parser.add_argument(
+        "--artists", default=None, help="YAML roster (default: $ARTISTS_FILE or the packaged one)"
+    )
+    parser.add_argument(
+        "--allow-past-date",
+        action="store_true",
+        help="extract a past date against the real API (stores today's data, true extracted_at)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ingestion.extract import extract_day
+
+    try:
+        summary = extract_day(
+            args.date, artists_file=args.artists, allow_past_date=args.allow_past_date
+        )
+    except IngestionError as exc:
+        # The message says what to do; a traceback would add nothing for the user.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2))
+    return 0

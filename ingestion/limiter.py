@@ -1,0 +1,44 @@
+"""A rolling-window request limiter shared by every worker thread.
+
+Spotify counts requests per app over a rolling 30-second window, so a token bucket would let
+bursts through that the real window refuses; this keeps the send times of the last window and
+waits until the oldest leaves it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+
+class RollingWindowLimiter:
+    def __init__(self, max_requests: int, window_seconds: float = 30.0) -> None:
+        self.max_requests = max_requests
+        self.window = window_seconds
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Block until a request may be sent; return the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.window:
+                    self._sent.popleft()
+                delay = self._paused_until - now
+                if delay <= 0 and len(self._sent) < self.max_requests:
+                    self._sent.append(now)
+                    return waited
+                if delay <= 0:
+                    delay = self.window - (now - self._sent[0])
+            delay = max(delay, 0.001)
+            time.sleep(delay)
+            waited += delay
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread back (after a 429: the whole app is over its limit, not one call)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)

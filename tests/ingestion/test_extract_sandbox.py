@@ -1,0 +1,233 @@
+"""Whole runs against the sandbox over HTTP: both tiers, request economy, reruns, DAG steps."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from ingestion_helpers import DAY, csv_files, expected_requests, settings_for, write_roster
+
+from ingestion.errors import InvalidArtistIdError, MissingInputError
+from ingestion.extract import (
+    extract_albums,
+    extract_artists,
+    extract_day,
+    extract_top_tracks,
+    write_summary,
+)
+from ingestion.roster import load_roster
+
+ROOT = Path(__file__).resolve().parents[2]
+GONE = "0000000000000000000000"  # well-formed, but no such artist
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize(
+    ("server_tier", "configured", "probe"),
+    [
+        ("extended", "auto", {}),  # the probe is the first real batch call: free
+        ("extended", "extended", {}),
+        ("development", "development", {}),
+        ("development", "auto", {"artists": 1}),  # the one 403 that reveals the tier
+    ],
+)
+def test_request_count_is_the_minimum_of_the_tier(
+    sandbox, tmp_path, caplog, server_tier, configured, probe
+):
+    server = sandbox(tier=server_tier)
+    ids = [a.id for a in load_roster()]
+    expected = expected_requests(server, ids, DAY, server_tier)
+    for name, extra in probe.items():
+        expected[name] = expected.get(name, 0) + extra
+    caplog.set_level(logging.INFO, logger="ingestion")
+
+    summary = extract_day(
+        DAY, data_dir=tmp_path, settings=settings_for(server, access_tier=configured)
+    )
+
+    assert server.request_counts == expected
+    assert summary["requests"] == expected
+    assert summary["requests_total"] == sum(expected.values())
+    assert summary["tier"] == server_tier
+    assert summary["mode"] == "sandbox"
+    assert summary["retries"] == 0
+    assert summary["rows"]["artists"] == 11
+    assert summary["rows"]["top_tracks"] == 110
+    if configured == "auto":
+        assert f"Spotify access tier: {server_tier}" in caplog.text
+
+
+def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
+    results = {}
+    for tier in ("extended", "development"):
+        server = sandbox(tier=tier)
+        folder = tmp_path / tier
+        summary = extract_day(DAY, data_dir=folder, settings=settings_for(server))
+        results[tier] = {e: _rows(folder / "raw" / e / f"{DAY}.csv") for e in summary["rows"]}
+        written = json.loads((folder / "raw" / "runs" / f"{DAY}.json").read_text())
+        assert written == summary
+        assert set(summary) == {
+            "snapshot_date",
+            "tier",
+            "mode",
+            "rows",
+            "requests",
+            "requests_total",
+            "retries",
+            "rate_limited",
+            "skipped_artists",
+            "duration_seconds",
+            "extracted_at",
+        }
+        assert summary["extracted_at"] == f"{DAY}T00:00:00Z"
+
+    ext, dev = results["extended"], results["development"]
+    artist = json.loads(ext["artists"][0]["artist_json"])
+    assert {"popularity", "followers"} <= set(artist)
+    dev_artist = json.loads(dev["artists"][0]["artist_json"])
+    assert "popularity" not in dev_artist  # absent, not a crash
+    assert {r["source"] for r in ext["top_tracks"]} == {"top_tracks"}
+    assert {r["source"] for r in dev["top_tracks"]} == {"search"}
+    for rows in (ext["top_tracks"], dev["top_tracks"]):
+        by_artist: dict[str, list[int]] = {}
+        for row in rows:
+            by_artist.setdefault(row["tracked_artist_id"], []).append(int(row["rank"]))
+            # search fallback: every track credits the tracked artist
+            credited = [a["id"] for a in json.loads(row["track_json"])["artists"]]
+            assert row["tracked_artist_id"] in credited
+        assert all(ranks == list(range(1, 11)) for ranks in by_artist.values())
+    for rows in (ext["albums"], dev["albums"]):
+        assert {r["source"] for r in rows} == {"artist_albums", "album"}
+        assert all(r["tracked_artist_id"] == "" for r in rows if r["source"] == "album")
+        keys = [(r["album_id"], r["tracked_artist_id"], r["source"]) for r in rows]
+        assert keys == sorted(keys)
+        assert len(keys) == len(set(keys))
+        top_albums = {
+            json.loads(r["track_json"])["album"]["id"]
+            for r in (ext["top_tracks"] if rows is ext["albums"] else dev["top_tracks"])
+        }
+        assert {r["album_id"] for r in rows if r["source"] == "album"} == top_albums
+    assert "album_group" in json.loads(ext["albums"][-1]["album_json"]) or any(
+        "album_group" in json.loads(r["album_json"])
+        for r in ext["albums"]
+        if r["source"] == "artist_albums"
+    )
+
+
+def test_reruns_give_byte_identical_files(sandbox, tmp_path):
+    server = sandbox(tier="extended")
+    extract_day(DAY, data_dir=tmp_path, settings=settings_for(server))
+    first = csv_files(tmp_path)
+    extract_day(DAY, data_dir=tmp_path, settings=settings_for(server, max_workers=1))
+    assert csv_files(tmp_path) == first
+    assert len(first) == 3
+
+
+def test_dag_steps_detect_the_tier_once_and_match_extract_day(sandbox, tmp_path):
+    server = sandbox(tier="development")
+    settings = settings_for(server)
+    extract_day(DAY, data_dir=tmp_path / "day", settings=settings)
+    server.reset_counts()
+
+    steps = tmp_path / "steps"
+    with pytest.raises(MissingInputError, match="extract_top_tracks"):
+        extract_albums(DAY, data_dir=steps, settings=settings)
+    assert not steps.exists()  # refused before writing anything
+
+    parts = [extract_artists(DAY, data_dir=steps, settings=settings)]
+    tier = parts[0]["tier"]
+    assert tier == "development"
+    parts.append(extract_top_tracks(DAY, data_dir=steps, settings=settings, tier=tier))
+    parts.append(extract_albums(DAY, data_dir=steps, settings=settings, tier=tier))
+    counts = server.request_counts
+    assert counts["artists"] == 1  # one probe for the whole run, in the first step
+    assert counts["token"] == 3  # one per step (each its own process in Airflow)
+    assert "artist_top_tracks" not in counts
+    assert "albums" not in counts
+
+    summary = write_summary(parts, data_dir=steps)
+    assert summary["rows"] == {
+        "artists": 11,
+        "top_tracks": 110,
+        "albums": summary["rows"]["albums"],
+    }
+    assert (steps / "raw" / "runs" / f"{DAY}.json").exists()
+    assert csv_files(steps) == csv_files(tmp_path / "day")
+
+
+@pytest.mark.parametrize("tier", ["extended", "development"])
+def test_a_missing_artist_is_skipped_and_reported(sandbox, tmp_path, tier):
+    server = sandbox(tier=tier)
+    roster = write_roster(tmp_path / "a.yml", [*server.roster[:2], ("Gone", GONE)])
+    summary = extract_day(
+        DAY, artists_file=roster, data_dir=tmp_path / "data", settings=settings_for(server)
+    )
+    assert summary["rows"]["artists"] == 2
+    assert [s["id"] for s in summary["skipped_artists"]] == [GONE]
+    assert "not found" in summary["skipped_artists"][0]["reason"]
+    # nothing else is asked about the missing artist after the lookup
+    counts = server.request_counts
+    assert counts["artist_albums"] >= 2
+    assert counts.get("artist_top_tracks", 2) == 2
+    assert counts.get("search", 2) >= 2
+
+
+def test_a_roster_of_only_unknown_artists_fails_and_writes_nothing(sandbox, tmp_path):
+    server = sandbox(tier="extended")
+    roster = write_roster(tmp_path / "a.yml", [("Gone", GONE)])
+    with pytest.raises(InvalidArtistIdError, match="check the ids"):
+        extract_day(
+            DAY, artists_file=roster, data_dir=tmp_path / "d", settings=settings_for(server)
+        )
+    assert not (tmp_path / "d").exists()
+
+
+def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
+    env.update(DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("ARTISTS_FILE", None)
+    today = datetime.now(UTC).date().isoformat()
+    result = subprocess.run(
+        [sys.executable, "-m", "ingestion", "extract", "--date", today],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no Spotify credentials: using the offline sandbox" in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["mode"] == "sandbox"
+    for entity in ("artists", "albums", "top_tracks"):
+        assert (tmp_path / "raw" / entity / f"{today}.csv").stat().st_size > 100
+    assert (tmp_path / "raw" / "runs" / f"{today}.json").exists()
+    assert not list(tmp_path.glob(".cache*"))  # tokens stay in memory (MemoryCacheHandler)
+
+
+def test_cli_reports_bad_input_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
+    env.update(DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "ingestion", "extract", "--date", "2999-01-01"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "in the future" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "raw").exists()
