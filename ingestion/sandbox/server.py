@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -274,6 +275,15 @@ class _HTTPServer(ThreadingHTTPServer):
             for conn in list(self.connections):
                 with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that timed out and hung up is normal here (tests provoke it on purpose):
+        # log it instead of printing socketserver's traceback to stderr.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            log.debug("client %s hung up: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
