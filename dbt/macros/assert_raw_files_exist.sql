@@ -1,0 +1,26 @@
+{#-
+    on-run-start check: stop a build early, with a message saying what to do, when the raw
+    layer has no file for an entity (DuckDB alone would say "No files found that match the
+    pattern"). Only for the commands that read the raw files.
+-#}
+{% macro assert_raw_files_exist() %}
+    {%- if execute and flags.WHICH in ('build', 'run', 'snapshot', 'test') -%}
+        {%- set data_dir = env_var('DATA_DIR', 'data') -%}
+        {%- set missing = [] -%}
+        {%- for entity in ['artists', 'albums', 'top_tracks'] -%}
+            {%- set pattern = data_dir ~ '/raw/' ~ entity ~ '/*.csv' -%}
+            {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+            {%- if found == 0 -%}
+                {%- do missing.append(pattern) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                "No raw CSV file matches " ~ missing | join(', ') ~ ". Extract at least one day first "
+                ~ "(python -m ingestion extract --date YYYY-MM-DD) or point DATA_DIR at the folder "
+                ~ "holding raw/ (DATA_DIR is '" ~ data_dir ~ "')."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

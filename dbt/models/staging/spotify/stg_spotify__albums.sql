@@ -1,0 +1,76 @@
+with source as (
+
+    select * from {{ source('spotify_raw', 'albums') }}
+
+),
+
+parsed as (
+
+    select
+        album_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(extracted_at as timestamp) as extracted_at,
+        source as album_source,
+        coalesce(json_extract_string(album_json, '$.name'), album_name) as album_name,
+        json_extract_string(album_json, '$.album_type') as album_type,
+        cast(json_extract_string(album_json, '$.total_tracks') as integer) as total_tracks,
+        json_extract_string(album_json, '$.release_date') as release_date_raw,
+        json_extract_string(album_json, '$.release_date_precision') as release_date_precision_raw,
+        json_extract_string(album_json, '$.label') as label,
+        cast(json_extract_string(album_json, '$.popularity') as integer) as popularity,
+        json_extract_string(album_json, '$.artists[0].id') as primary_artist_id,
+        json_extract_string(album_json, '$.uri') as spotify_uri,
+        filename as source_file
+    from source
+
+),
+
+release_dates as (
+
+    select
+        *,
+        {{ parse_release_date('release_date_raw', 'release_date_precision_raw') }} as release_date,
+        {{ release_date_precision('release_date_raw', 'release_date_precision_raw') }}
+            as release_date_precision
+    from parsed
+
+),
+
+deduplicated as (
+
+    -- An album appears once per tracked artist listing it plus once as a full object: keep
+    -- the full object (label, popularity) when there is one.
+    select *
+    from release_dates
+    qualify row_number() over (
+        partition by album_id, snapshot_date
+        order by
+            case album_source when 'album' then 0 else 1 end,
+            extracted_at desc,
+            source_file desc
+    ) = 1
+
+),
+
+final as (
+
+    select
+        album_id,
+        snapshot_date,
+        album_name,
+        album_type,
+        total_tracks,
+        release_date,
+        release_date_precision,
+        release_date_raw,
+        label,
+        popularity,
+        primary_artist_id,
+        spotify_uri,
+        album_source = 'album' as has_full_details,
+        extracted_at
+    from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,109 @@
+"""Helpers of the dbt project's tests: raw files per day and a dbt runner per warehouse.
+
+The raw files are produced once per session per tier by `ingestion.extract.extract_day`
+against the in-process sandbox (no credentials), then copied day by day into each test's own
+DATA_DIR, so every warehouse starts from exactly what the pipeline writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = ROOT / ".venv" / "bin" / "dbt"
+ENTITIES = ("artists", "albums", "top_tracks")
+DAYS = 6  # five days for the first build, one more for the incremental run
+
+
+def snapshot_dates() -> list[date]:
+    # Past dates (the project tests that no date is in the future), consecutive.
+    today = datetime.now(UTC).date()
+    return [today - timedelta(days=10 - i) for i in range(DAYS)]
+
+
+def copy_days(source: Path, data_dir: Path, days: list[date]) -> None:
+    for entity in ENTITIES:
+        (data_dir / "raw" / entity).mkdir(parents=True, exist_ok=True)
+        for day in days:
+            name = f"{day.isoformat()}.csv"
+            shutil.copyfile(source / "raw" / entity / name, data_dir / "raw" / entity / name)
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+    results: list[dict]
+
+    def failed(self, resource_type: str = "test") -> set[str]:
+        """Names of the nodes of that type (test, model, ...) that failed or errored."""
+        return {
+            r["unique_id"].split(".")[2]
+            for r in self.results
+            if r["unique_id"].startswith(resource_type + ".") and r["status"] in ("fail", "error")
+        }
+
+
+@dataclass
+class Warehouse:
+    """A DATA_DIR + DUCKDB_PATH + dbt target folder of its own."""
+
+    data_dir: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        # A folder that does not exist yet: the profile's plugin must create it.
+        return self.data_dir / "warehouse" / "spotify.duckdb"
+
+    @property
+    def target_path(self) -> Path:
+        return self.data_dir / "dbt-target"
+
+    def dbt(self, *args: str) -> DbtResult:
+        (self.target_path / "run_results.json").unlink(missing_ok=True)
+        env = {
+            **os.environ,
+            "DATA_DIR": str(self.data_dir),
+            "DUCKDB_PATH": str(self.duckdb_path),
+            "DO_NOT_TRACK": "1",
+        }
+        run = subprocess.run(
+            [
+                str(DBT),
+                "--no-use-colors",
+                *args,
+                "--project-dir",
+                str(ROOT / "dbt"),
+                "--profiles-dir",
+                str(ROOT / "dbt"),
+                "--target-path",
+                str(self.target_path),
+                "--log-path",
+                str(self.data_dir / "dbt-logs"),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        results_file = self.target_path / "run_results.json"
+        results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+        return DbtResult(run.returncode, run.stdout + run.stderr, results)
+
+    def build(self) -> DbtResult:
+        result = self.dbt("build")
+        assert result.returncode == 0, result.output[-6000:]
+        return result
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
+            return con.sql(sql).fetchall()

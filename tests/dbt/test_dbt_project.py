@@ -1,0 +1,365 @@
+"""The dbt project end to end on real sandbox output of both tiers (issue 5's acceptance).
+
+Per tier, one warehouse: five consecutive days built at once, the same days again (nothing may
+change), then a sixth day (only that day may be added to the fact). The fact is recomputed
+independently from the raw CSVs; bad raw files must fail the build on the right test.
+"""
+
+# The SQL here is built from the module's own constants and dates, never from input.
+# ruff: noqa: S608
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_harness import ENTITIES, Warehouse, copy_days, snapshot_dates
+
+FACT_COLUMNS = (
+    "track_id, snapshot_date, date_key, album_id, artist_id, tracked_artist_id, popularity, "
+    "popularity_change, top_track_rank"
+)
+SNAPSHOTS = {
+    "snap_spotify__artists": "artist_id",
+    "snap_spotify__albums": "album_id",
+    "snap_spotify__tracks": "track_id",
+}
+MARTS = [
+    "fact_track_popularity",
+    "dim_artist",
+    "dim_album",
+    "dim_track",
+    "dim_date",
+    "top_artists",
+    "top_tracks",
+    "popularity_by_release_month",
+    "album_vs_track_popularity",
+    "catalogue_details",
+    "artist_insights",
+    "track_movers_7d",
+]
+MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
+
+
+def warehouse_state(wh: Warehouse) -> dict:
+    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+        tables = [
+            r[0] for r in con.sql("select table_name from information_schema.tables").fetchall()
+        ]
+        return {
+            "counts": {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables},
+            "versions": {
+                name: con.sql(
+                    f"select {key}, dbt_valid_from, dbt_valid_to, state_hash from {name} "
+                    f"order by {key}, dbt_valid_from"
+                ).fetchall()
+                for name, key in SNAPSHOTS.items()
+            },
+            "fact": con.sql(
+                f"select {FACT_COLUMNS} from fact_track_popularity order by track_id, snapshot_date"
+            ).fetchall(),
+        }
+
+
+@pytest.fixture(scope="module", params=["extended", "development"])
+def pipeline(request, raw_source, tmp_path_factory):
+    tier = request.param
+    wh = Warehouse(tmp_path_factory.mktemp(f"warehouse-{tier}"))
+    days = snapshot_dates()
+    copy_days(raw_source[tier], wh.data_dir, days[:5])
+
+    first = wh.build()
+    after_first = warehouse_state(wh)
+    wh.build()
+    after_rerun = warehouse_state(wh)
+
+    # Mark a row of an already loaded day, then add the sixth day.
+    marked_day = days[2]
+    with duckdb.connect(str(wh.duckdb_path)) as con:
+        marked_track = con.execute(
+            "select min(track_id) from fact_track_popularity where snapshot_date = ?",
+            [marked_day],
+        ).fetchall()[0][0]
+        con.execute(
+            "update fact_track_popularity set popularity_change = ? "
+            "where snapshot_date = ? and track_id = ?",
+            [MARKER, marked_day, marked_track],
+        )
+    copy_days(raw_source[tier], wh.data_dir, days[5:])
+    wh.build()
+    after_new_day = warehouse_state(wh)
+    marker_after_new_day = wh.query(
+        f"select popularity_change from fact_track_popularity "
+        f"where snapshot_date = '{marked_day}' and track_id = '{marked_track}'"
+    )[0][0]
+
+    # A date asked for again is replaced (here: the marked one, which gets its true value back).
+    reload = wh.dbt(
+        "run",
+        "--select",
+        "fact_track_popularity",
+        "--vars",
+        json.dumps({"reload_dates": [marked_day.isoformat()]}),
+    )
+    assert reload.returncode == 0, reload.output[-4000:]
+    return {
+        "tier": tier,
+        "wh": wh,
+        "days": days,
+        "first": first,
+        "after_first": after_first,
+        "after_rerun": after_rerun,
+        "after_new_day": after_new_day,
+        "marked": (marked_day, marked_track, marker_after_new_day),
+    }
+
+
+def test_first_build_runs_models_snapshots_and_tests(pipeline):
+    results = pipeline["first"].results
+    by_type = defaultdict(set)
+    for r in results:
+        resource_type = r["unique_id"].split(".")[0]
+        # unit_test.<project>.<model>.<test>; other nodes: <type>.<project>.<name>[.<hash>]
+        by_type[resource_type].add(r["unique_id"].split(".", 2)[2])
+        if resource_type in ("model", "snapshot", "test", "unit_test"):
+            assert r["status"] in ("success", "pass"), r["unique_id"]
+    assert set(MARTS) <= by_type["model"]
+    assert (
+        "fact_track_popularity.fact_track_popularity_day_over_day_change_and_best_rank"
+        in (by_type["unit_test"])
+    )
+    assert set(SNAPSHOTS) == by_type["snapshot"]
+    assert len(by_type["test"]) > 100
+    assert len(by_type["unit_test"]) >= 4
+    counts = pipeline["after_first"]["counts"]
+    for mart in MARTS:
+        assert counts[mart] > 0, mart
+    fact_dates = {row[1] for row in pipeline["after_first"]["fact"]}
+    assert fact_dates == set(pipeline["days"][:5])
+
+
+def test_rerun_of_the_same_days_changes_nothing(pipeline):
+    first, rerun = pipeline["after_first"], pipeline["after_rerun"]
+    assert rerun["counts"] == first["counts"]
+    assert rerun["versions"] == first["versions"]
+    assert rerun["fact"] == first["fact"]
+
+
+def test_a_new_day_only_adds_that_day_to_the_fact(pipeline):
+    days = pipeline["days"]
+    before, after = pipeline["after_rerun"]["fact"], pipeline["after_new_day"]["fact"]
+    marked_day, marked_track, marker_value = pipeline["marked"]
+    # The loaded days were not reprocessed: the marker written into one of their rows stayed.
+    assert marker_value == MARKER
+    old_rows = [r for r in after if r[1] != days[5]]
+    expected_old = [
+        (*r[:7], MARKER, *r[8:]) if (r[0], r[1]) == (marked_track, marked_day) else r
+        for r in before
+    ]
+    assert old_rows == expected_old
+    new_rows = [r for r in after if r[1] == days[5]]
+    raw_tracks = _raw_rows(pipeline["wh"].data_dir, "top_tracks", days[5])
+    assert len(new_rows) == len({row["track_id"] for row in raw_tracks}) > 0
+
+
+def test_reload_of_a_date_replaces_its_rows(pipeline):
+    marked_day, marked_track, _ = pipeline["marked"]
+    value = pipeline["wh"].query(
+        f"select popularity_change from fact_track_popularity "
+        f"where snapshot_date = '{marked_day}' and track_id = '{marked_track}'"
+    )[0][0]
+    assert value != MARKER
+
+
+def test_fact_equals_an_independent_recomputation_from_raw(pipeline):
+    wh = pipeline["wh"]
+    actual = wh.query(
+        f"select {FACT_COLUMNS} from fact_track_popularity order by track_id, snapshot_date"
+    )
+    expected = _recompute_fact(wh.data_dir)
+    assert len(actual) == len(expected)
+    assert actual == expected
+    if pipeline["tier"] == "development":
+        assert all(row[6] is None for row in actual)
+    else:
+        assert all(row[6] is not None for row in actual)
+        assert any(row[7] not in (None, 0) for row in actual), "popularity never changed"
+
+
+def test_snapshot_versions_follow_real_changes_only(pipeline):
+    before = pipeline["after_rerun"]["versions"]
+    after = pipeline["after_new_day"]["versions"]
+    wh = pipeline["wh"]
+    for name, key in SNAPSHOTS.items():
+        current = wh.query(
+            f"select count(*), count(distinct {key}) from {name} where dbt_valid_to is null"
+        )
+        assert current[0][0] == current[0][1], name
+    if pipeline["tier"] == "development":
+        # Names do not change and every NULL field stays NULL: one version per artist.
+        artists = after["snap_spotify__artists"]
+        assert len(artists) == len({row[0] for row in artists})
+    else:
+        # Popularity and followers move every day in the sandbox: the new day opened versions
+        # starting on it, and every closed version ends where the next one starts.
+        new_day = pipeline["days"][5]
+        assert len(after["snap_spotify__artists"]) > len(before["snap_spotify__artists"])
+        assert any(row[1].date() == new_day for row in after["snap_spotify__tracks"])
+
+
+def _raw_rows(data_dir: Path, entity: str, day: date | None = None) -> list[dict]:
+    folder = data_dir / "raw" / entity
+    files = [folder / f"{day.isoformat()}.csv"] if day else sorted(folder.glob("*.csv"))
+    rows = []
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows.extend(csv.DictReader(handle))
+    return rows
+
+
+def _recompute_fact(data_dir: Path) -> list[tuple]:
+    """fact_track_popularity from the raw CSVs, in plain Python."""
+    best: dict[tuple[str, date], dict] = {}
+    popularity: dict[tuple[str, date], int | None] = {}
+    for row in _raw_rows(data_dir, "top_tracks"):
+        day = date.fromisoformat(row["snapshot_date"])
+        track = json.loads(row["track_json"])
+        key = (row["track_id"], day)
+        popularity[key] = track.get("popularity")
+        candidate = {
+            "rank": int(row["rank"]),
+            "tracked_artist_id": row["tracked_artist_id"],
+            "album_id": track["album"]["id"],
+            "artist_id": track["artists"][0]["id"],
+        }
+        current = best.get(key)
+        order = (candidate["rank"], candidate["tracked_artist_id"])
+        if current is None or order < (current["rank"], current["tracked_artist_id"]):
+            best[key] = candidate
+    rows = []
+    for (track_id, day), chosen in best.items():
+        today = popularity[(track_id, day)]
+        yesterday = popularity.get((track_id, day - timedelta(days=1)))
+        change = today - yesterday if today is not None and yesterday is not None else None
+        rows.append(
+            (
+                track_id,
+                day,
+                int(day.strftime("%Y%m%d")),
+                chosen["album_id"],
+                chosen["artist_id"],
+                chosen["tracked_artist_id"],
+                today,
+                change,
+                chosen["rank"],
+            )
+        )
+    return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+# --- bad raw files ---------------------------------------------------------------------------
+
+
+def _rewrite(path: Path, change) -> None:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    rows = change(rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _popularity_150(data_dir: Path, day: date) -> None:
+    def change(rows):
+        track = json.loads(rows[0]["track_json"])
+        track["popularity"] = 150
+        rows[0]["track_json"] = json.dumps(track, separators=(",", ":"))
+        return rows
+
+    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", change)
+
+
+def _duplicated_row(data_dir: Path, day: date) -> None:
+    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", lambda rows: [rows[0], *rows])
+
+
+def _missing_album(data_dir: Path, day: date) -> None:
+    top = _raw_rows(data_dir, "top_tracks", day)
+    album_id = json.loads(top[0]["track_json"])["album"]["id"]
+    _rewrite(
+        data_dir / "raw" / "albums" / f"{day}.csv",
+        lambda rows: [r for r in rows if r["album_id"] != album_id],
+    )
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "failing_test"),
+    [
+        (_popularity_150, "popularity_in_range_stg_spotify__tracks_popularity"),
+        (_duplicated_row, "raw_top_tracks_one_row_per_artist_rank_and_date"),
+        (
+            _missing_album,
+            "relationships_fact_track_popularity_album_id__album_id__ref_dim_album_",
+        ),
+    ],
+    ids=["popularity_150", "duplicated_row", "missing_album"],
+)
+def test_bad_raw_file_fails_the_build_on_the_right_test(
+    corrupt, failing_test, raw_source, tmp_path
+):
+    wh = Warehouse(tmp_path)
+    day = snapshot_dates()[0]
+    copy_days(raw_source["extended"], wh.data_dir, [day])
+    corrupt(wh.data_dir, day)
+    result = wh.dbt("build")
+    assert result.returncode != 0
+    assert failing_test in result.failed(), sorted(result.failed())
+    # The data is what is wrong: no model, snapshot or unit test errors; the log names the test.
+    for resource_type in ("model", "snapshot", "unit_test"):
+        assert not result.failed(resource_type), result.output[-4000:]
+    assert f"Failure in test {failing_test}" in result.output
+
+
+def test_missing_raw_files_give_a_clear_error(tmp_path):
+    wh = Warehouse(tmp_path)
+    result = wh.dbt("build")
+    assert result.returncode != 0
+    assert "No raw CSV file matches" in result.output
+    assert str(tmp_path / "raw" / "artists") in result.output
+
+
+# --- docs ------------------------------------------------------------------------------------
+
+
+# Docs do not depend on the tier: check them once, on the extended warehouse.
+@pytest.mark.parametrize("pipeline", ["extended"], indirect=True)
+def test_docs_generate_lists_every_model_with_descriptions(pipeline):
+    wh = pipeline["wh"]
+    result = wh.dbt("docs", "generate")
+    assert result.returncode == 0, result.output[-4000:]
+    catalog = json.loads((wh.target_path / "catalog.json").read_text())
+    manifest = json.loads((wh.target_path / "manifest.json").read_text())
+    models = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "snapshot")
+    }
+    assert {node["name"] for node in models.values()} >= set(MARTS) | set(SNAPSHOTS)
+    for uid, node in models.items():
+        assert uid in catalog["nodes"], f"{uid} missing from the catalog"
+        assert node["description"].strip(), f"{uid} has no description"
+        catalog_columns = set(catalog["nodes"][uid]["columns"])
+        documented = {name for name, col in node["columns"].items() if col["description"].strip()}
+        assert catalog_columns == documented, f"{uid}: undocumented {catalog_columns - documented}"
+    for uid, source in manifest["sources"].items():
+        assert source["description"].strip(), uid
+        assert all(col["description"].strip() for col in source["columns"].values()), uid
+    assert manifest["docs"]["doc.spotify.__overview__"]["block_contents"].strip()
+    assert "exposure.spotify.spotify_dashboard" in manifest["exposures"]
+    assert set(ENTITIES) == {s["name"] for s in manifest["sources"].values()}
