@@ -18,7 +18,7 @@ DOCS_PORT ?= 8081
 DASHBOARD_PORT ?= 8501
 SANDBOX_PORT ?= 8765
 
-.PHONY: help venv test lint format run extract sandbox dbt-build docs airflow dashboard lock clean
+.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,18 +40,39 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The dashboard's end-to-end test drives Debian's Chromium; install it once if it is missing
+# (as root, or through sudo).
+browser: ## Install Debian's chromium for the dashboard's browser test (once)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 # pytest exits 5 when it collects nothing; that must not fail CI while the suite is small.
-test: lint ## Lint, then run the whole test suite
+test: lint browser ## Lint, then run the whole test suite
 	$(BIN)/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
 
-run: $(STAMP) ## Run the pipeline end to end (sandbox when no credentials are set)
-	$(PY) -m ingestion extract --date $$(date -u +%F)
+# Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
+# dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).
+run: $(STAMP) ## Run the pipeline end to end through Airflow (sandbox when no credentials are set)
+	$(PY) -m orchestration --port $(AIRFLOW_PORT) run
+
+airflow: $(STAMP) ## Airflow UI in the foreground (prints the URL and the admin password)
+	$(PY) -m orchestration --port $(AIRFLOW_PORT) airflow
 
 extract: $(STAMP) ## Extract one day: make extract DATE=YYYY-MM-DD
 	$(PY) -m ingestion extract --date $${DATE:-$$(date -u +%F)}
 
 sandbox: $(STAMP) ## Serve the offline Spotify sandbox in the foreground
 	$(PY) -m ingestion sandbox --port $(SANDBOX_PORT)
+
+dashboard: $(STAMP) ## Serve the Streamlit dashboard on the exported marts (DASHBOARD_PORT)
+	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
+	  --browser.gatherUsageStats false --client.toolbarMode viewer
+
+docs: $(STAMP) ## Generate the dbt docs and serve them on DOCS_PORT
+	$(BIN)/dbt docs generate --project-dir dbt --profiles-dir dbt
+	$(BIN)/dbt docs serve --project-dir dbt --profiles-dir dbt --port $(DOCS_PORT) --host 127.0.0.1 --no-browser
 
 lock: $(STAMP) ## Re-freeze constraints.txt from the current venv
 	{ echo "# Full freeze of the tested environment (pip freeze of .venv). Regenerate with 'make lock'."; \

@@ -1,0 +1,1 @@
+"""Streamlit dashboard over the exported marts (`$DATA_DIR/marts/*.parquet`)."""

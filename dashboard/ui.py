@@ -1,0 +1,171 @@
+"""Streamlit helpers every page shares: the marts, the filters, cached queries, notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+
+DEVELOPMENT_MODE_NOTE = (
+    "**Development Mode data**: Spotify gives a Development Mode app no popularity "
+    "(nor follower counts), so this chart shows the **top-track rank** instead "
+    "(1 = the artist's most played track)."
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's choices. No artist chosen means every tracked artist."""
+
+    artist_ids: tuple[str, ...]
+    artist_names: tuple[str, ...]
+    start: dt.date | None
+    end: dt.date | None
+
+    @property
+    def any_artist(self) -> bool:
+        return not self.artist_ids
+
+
+def marts() -> data.Marts:
+    """The marts folder as it is now (cheap: a directory listing and one small JSON file)."""
+    return data.discover()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(
+    fingerprint: tuple, directory: str, sql: str, params: tuple, _marts: data.Marts
+) -> pd.DataFrame:
+    return data.query(_marts, sql, params)
+
+
+def query(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    """A parameterised query over the current marts, cached until the next export."""
+    current = st.session_state.get("_marts") or marts()
+    return _cached_query(
+        current.fingerprint, str(current.directory), sql, tuple(params), current
+    ).copy()
+
+
+def current_marts() -> data.Marts:
+    return st.session_state.get("_marts") or marts()
+
+
+def has_popularity() -> bool:
+    """False on Development Mode data, where every popularity is NULL."""
+    if not current_marts().has("fact_track_popularity"):
+        return False
+    frame = query("select count(popularity) as n from fact_track_popularity")
+    return bool(frame["n"].iloc[0])
+
+
+def artist_options() -> pd.DataFrame:
+    """Tracked artists: artist_id, artist_name, sorted by name."""
+    if current_marts().has("top_artists"):
+        return query("select distinct artist_id, artist_name from top_artists order by artist_name")
+    return query(
+        "select distinct artist_id, artist_name from dim_artist "
+        "where is_tracked and valid_to is null order by artist_name"
+    )
+
+
+def snapshot_range() -> tuple[dt.date | None, dt.date | None]:
+    frame = query(
+        "select min(snapshot_date)::date as first, max(snapshot_date)::date as last "
+        "from fact_track_popularity"
+    )
+    first, last = frame["first"].iloc[0], frame["last"].iloc[0]
+    if pd.isna(first):
+        return None, None
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+def sidebar_filters() -> Filters:
+    """Draw the artist and date-range filters; remember them for the pages."""
+    artists = artist_options()
+    names = dict(zip(artists["artist_id"], artists["artist_name"], strict=True))
+    first, last = snapshot_range()
+    with st.sidebar:
+        st.header("Filters")
+        chosen = st.multiselect(
+            "Artists",
+            options=list(names),
+            format_func=lambda artist_id: names.get(artist_id, artist_id),
+            key="filter_artists",
+            placeholder="All tracked artists",
+        )
+        start, end = first, last
+        if first is not None:
+            picked = st.date_input(
+                "Snapshot dates",
+                value=(first, last),
+                min_value=first,
+                max_value=last,
+                key="filter_dates",
+                format="YYYY-MM-DD",
+            )
+            if isinstance(picked, Sequence) and len(picked) == 2:
+                start, end = picked
+            elif isinstance(picked, Sequence) and len(picked) == 1:
+                start = end = picked[0]
+    filters = Filters(
+        artist_ids=tuple(chosen),
+        artist_names=tuple(names[a] for a in chosen if a in names),
+        start=start,
+        end=end,
+    )
+    st.session_state["_filters"] = filters
+    return filters
+
+
+def filters() -> Filters:
+    return st.session_state.get("_filters") or Filters((), (), None, None)
+
+
+def artist_params(chosen: Sequence[str]) -> list[Any]:
+    """The two parameters of `(? or <column> = any(?))`: no artist chosen matches every row."""
+    return [not chosen, list(chosen)]
+
+
+def empty_state(current: data.Marts) -> None:
+    """The friendly page for an empty or missing warehouse export."""
+    st.title("No data yet")
+    st.info(
+        "The dashboard shows the marts the pipeline exports after each successful `dbt build`, "
+        "and there are none yet. Run `make run` first (it extracts a day from the Spotify "
+        "sandbox, builds the warehouse and exports the marts), then reload this page.",
+        icon=":material/hourglass_empty:",
+    )
+    st.markdown(f"Looking in `{current.directory}`.")
+    if current.models:
+        st.caption("Missing: " + ", ".join(f"`{m}.parquet`" for m in current.missing_required))
+
+
+def unreadable_marts(current: data.Marts, error: Exception) -> None:
+    st.title("The exported marts cannot be read")
+    st.error(
+        "This page could not read the marts in "
+        f"`{current.directory}`: they do not have the columns it expects "
+        "(docs/interfaces.md, section 5). Run `make run` to rebuild and export them again.",
+        icon=":material/error:",
+    )
+    with st.expander("Details"):
+        st.code(str(error).strip(), language=None)
+
+
+def caption_as_of(snapshot: Any) -> None:
+    if snapshot is not None and not pd.isna(snapshot):
+        st.caption(f"Latest snapshot: {pd.Timestamp(snapshot):%d %b %Y}")
+
+
+def missing_model(model: str) -> None:
+    st.warning(
+        f"The export has no `{model}` yet: the model may not exist in this build. "
+        "Run `make run` again after the next `dbt build`."
+    )

@@ -1,0 +1,102 @@
+"""Build a DATA_DIR the way the pipeline does, for the dashboard tests.
+
+Extract a few days from the sandbox with `ingestion.extract.extract_day` (extended or
+development tier), `dbt build` into a DuckDB file in that folder, then
+`warehouse.export.export_marts`: raw/, warehouse/ and marts/ as `make run` leaves them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from warehouse.export import export_marts, summarize_run_results
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboard" / "app.py"
+DBT = Path(sys.executable).with_name("dbt")
+# The four days up to yesterday (UTC): past days, so no dbt "not in the future" test trips on
+# the clock; the concurrent-build test then loads today.
+_TODAY = dt.datetime.now(dt.UTC).date()
+EXTENDED_DAYS = [_TODAY - dt.timedelta(days=4 - i) for i in range(4)]
+DEVELOPMENT_DAYS = EXTENDED_DAYS[-2:]
+
+
+@dataclass(frozen=True)
+class Built:
+    """A DATA_DIR with raw/, warehouse/ and marts/ from one pipeline run."""
+
+    data_dir: Path
+    duckdb_path: Path
+    days: list[dt.date]
+    tier: str
+    build: dict
+
+    @property
+    def marts(self) -> Path:
+        return self.data_dir / "marts"
+
+
+def dbt_env(data_dir: Path, duckdb_path: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SPOTIFY_", "DBT_", "STREAMLIT_"))
+    }
+    env.update(
+        DATA_DIR=str(data_dir),
+        DUCKDB_PATH=str(duckdb_path),
+        DBT_PROFILES_DIR=str(ROOT / "dbt"),
+        DO_NOT_TRACK="1",
+    )
+    return env
+
+
+def dbt_build_command(data_dir: Path) -> list[str]:
+    # Own target and log folders: other dbt runs in the same checkout must not collide.
+    return [
+        str(DBT),
+        "build",
+        "--project-dir",
+        str(ROOT / "dbt"),
+        "--profiles-dir",
+        str(ROOT / "dbt"),
+        "--target-path",
+        str(data_dir / "dbt_target"),
+        "--log-path",
+        str(data_dir / "dbt_logs"),
+    ]
+
+
+def extract_days(data_dir: Path, days: list[dt.date], tier: str) -> None:
+    from ingestion.extract import extract_day
+    from ingestion.settings import Settings
+
+    for day in days:
+        summary = extract_day(
+            day, data_dir=data_dir, allow_past_date=True, settings=Settings(access_tier=tier)
+        )
+        assert summary["tier"] == tier
+
+
+def build_pipeline(data_dir: Path, days: list[dt.date], tier: str) -> Built:
+    """Extract `days` from the sandbox, dbt build, export: what `make run` does."""
+    duckdb_path = data_dir / "warehouse" / "spotify.duckdb"
+    extract_days(data_dir, days, tier)
+    result = subprocess.run(
+        dbt_build_command(data_dir),
+        cwd=ROOT,
+        env=dbt_env(data_dir, duckdb_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-4000:]}{result.stderr}"
+    build = summarize_run_results(data_dir / "dbt_target" / "run_results.json")
+    export_marts(duckdb_path, data_dir / "marts", build)
+    return Built(data_dir, duckdb_path, days, tier, build)

@@ -1,0 +1,158 @@
+"""warehouse.export: the marts the dashboard reads, written atomically from a read-only open."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from dashboard_synthetic import build_synthetic_marts
+
+from warehouse import export
+from warehouse.export import MODELS, export_marts, summarize_run_results
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    build_synthetic_marts(tmp_path)
+    return tmp_path / "warehouse" / "spotify.duckdb"
+
+
+def test_exports_every_documented_model_and_the_build_file(warehouse, tmp_path):
+    out = tmp_path / "exported"
+    summary = {"status": "success", "tests": {"pass": 7}}
+    payload = export_marts(warehouse, out, summary)
+
+    assert set(payload["models"]) == set(MODELS)
+    assert payload["missing_models"] == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for model in MODELS:
+            table = pq.read_table(out / f"{model}.parquet")
+            relation = con.table(model)
+            rows, columns = len(relation.fetchall()), relation.columns
+            assert table.num_rows == rows == payload["models"][model]["rows"]
+            assert table.column_names == columns
+    written = json.loads((out / "_build.json").read_text())
+    assert written == json.loads(json.dumps(payload))
+    assert written["build"] == summary
+    assert written["exported_at"].endswith("Z")
+    assert written["snapshot_dates"]["first"] == "2026-11-18"
+    assert written["snapshot_dates"]["last"] == "2026-11-25"
+    assert written["snapshot_dates"]["count"] == 8
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{m}.parquet" for m in MODELS] + ["_build.json"]
+    ), "no temporary file may be left behind"
+
+
+def test_opens_the_warehouse_read_only(warehouse, tmp_path):
+    before = warehouse.stat().st_mtime_ns, warehouse.read_bytes()
+    export_marts(warehouse, tmp_path / "out")
+    assert (warehouse.stat().st_mtime_ns, warehouse.read_bytes()) == before
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+
+
+def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
+    warehouse, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    export_marts(warehouse, out)
+    old = {m: (out / f"{m}.parquet").read_bytes() for m in MODELS}
+    old_build = (out / "_build.json").read_text()
+
+    replaced = []
+    real_replace, real_write = os.replace, pq.write_table
+
+    def spy_replace(src, dst):
+        replaced.append((os.path.dirname(src), os.path.dirname(dst), os.path.basename(dst)))
+        real_replace(src, dst)
+
+    def failing_write(table, where):
+        if table.num_rows == 144:  # fact_track_popularity, the first model
+            raise OSError("disk full")
+        return real_write(table, where)
+
+    monkeypatch.setattr(export.os, "replace", spy_replace)
+    monkeypatch.setattr(export.pq, "write_table", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        export_marts(warehouse, out)
+    assert replaced == []
+    assert {m: (out / f"{m}.parquet").read_bytes() for m in MODELS} == old
+    assert (out / "_build.json").read_text() == old_build
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+    monkeypatch.setattr(export.pq, "write_table", real_write)
+    export_marts(warehouse, out)
+    # Every file was written next to its target, then moved over it; _build.json last.
+    assert all(src == dst == str(out) for src, dst, _ in replaced)
+    assert [name for *_, name in replaced][-1] == "_build.json"
+
+
+def test_missing_models_are_listed_and_stale_exports_removed(warehouse, tmp_path):
+    out = tmp_path / "out"
+    export_marts(warehouse, out)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table track_movers_7d")
+        # dbt may build into a custom schema: the export finds the model there too.
+        con.execute("create schema main_marts")
+        con.execute("create table main_marts.top_tracks as select * from main.top_tracks")
+        con.execute("drop table main.top_tracks")
+    payload = export_marts(warehouse, out)
+    assert payload["missing_models"] == ["track_movers_7d"]
+    assert not (out / "track_movers_7d.parquet").exists()
+    assert pq.read_table(out / "top_tracks.parquet").num_rows == 18
+
+
+def test_a_missing_warehouse_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="dbt build"):
+        export_marts(tmp_path / "nope.duckdb", tmp_path / "out")
+
+
+def test_summarize_run_results(tmp_path):
+    run_results = {
+        "metadata": {"generated_at": "2026-11-25T06:10:00Z", "invocation_id": "abc"},
+        "elapsed_time": 12.5,
+        "results": [
+            {"unique_id": "model.spotify.top_tracks", "status": "success"},
+            {"unique_id": "snapshot.spotify.artists_snapshot", "status": "success"},
+            {"unique_id": "test.spotify.not_null_top_tracks_track_id.1a", "status": "pass"},
+            {"unique_id": "test.spotify.unique_dim_track_track_id.2b", "status": "pass"},
+            {
+                "unique_id": "test.spotify.accepted_values_x.3c",
+                "status": "fail",
+                "failures": 2,
+                "message": "Got 2 results",
+            },
+        ],
+    }
+    path = tmp_path / "run_results.json"
+    path.write_text(json.dumps(run_results))
+    summary = summarize_run_results(path)
+    assert summary["status"] == "error"
+    assert summary["finished_at"] == "2026-11-25T06:10:00Z"
+    assert summary["tests"] == {"fail": 1, "pass": 2}
+    assert summary["models"] == {"success": 2}
+    assert summary["failed"] == [
+        {
+            "unique_id": "test.spotify.accepted_values_x.3c",
+            "status": "fail",
+            "message": "Got 2 results",
+        }
+    ]
+    assert summarize_run_results({"results": run_results["results"][:4]})["status"] == "success"
+
+
+def test_cli_reads_the_environment(warehouse, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.chdir(tmp_path)  # no dbt/target/run_results.json here
+    (tmp_path / "marts").mkdir(exist_ok=True)
+    for stale in (tmp_path / "marts").iterdir():
+        stale.unlink()
+    assert export.main([]) == 0
+    assert "exported 12 models" in capsys.readouterr().out
+    assert (tmp_path / "marts" / "top_tracks.parquet").is_file()
+    assert json.loads((tmp_path / "marts" / "_build.json").read_text())["build"] is None
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "missing.duckdb"))
+    assert export.main([]) == 1

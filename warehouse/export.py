@@ -1,0 +1,239 @@
+"""Export the warehouse's marts to Parquet, the only thing the dashboard reads.
+
+`export_marts()` runs right after a successful `dbt build`, inside the same single-writer pool
+(the Airflow pool `duckdb_writer`), so it never waits for the DuckDB lock. It opens the
+warehouse read-only, writes every model of docs/interfaces.md section 5 that exists to
+`<out_dir>/<model>.parquet` and then `<out_dir>/_build.json`, each atomically (a temporary file
+in the same folder, then `os.replace`), so a reader sees either the old file or the new one.
+
+CLI: `python -m warehouse.export [--run-results dbt/target/run_results.json]` reads
+`DUCKDB_PATH` and `DATA_DIR` from the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+# docs/interfaces.md section 5, in the order the dashboard needs them.
+MODELS: tuple[str, ...] = (
+    "fact_track_popularity",
+    "dim_artist",
+    "dim_album",
+    "dim_track",
+    "dim_date",
+    "top_artists",
+    "top_tracks",
+    "popularity_by_release_month",
+    "album_vs_track_popularity",
+    "catalogue_details",
+    "artist_insights",
+    "track_movers_7d",
+)
+BUILD_FILE = "_build.json"
+# dbt may put the models in `main` or in a custom schema such as `main_marts`; prefer these.
+_SCHEMA_PREFERENCE = ("main", "main_marts", "marts")
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _atomic_write_bytes(target: Path, write) -> None:
+    """Call `write(tmp_path)`, then move the temporary file over `target`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(target: Path, payload: Mapping[str, Any]) -> None:
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    _atomic_write_bytes(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _find_models(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Map each exported model that exists to its (schema, table)."""
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_name = any(?)",
+        [list(MODELS)],
+    ).fetchall()
+    found: dict[str, tuple[str, str]] = {}
+
+    def rank(schema: str) -> int:
+        return _SCHEMA_PREFERENCE.index(schema) if schema in _SCHEMA_PREFERENCE else 99
+
+    for schema, table in sorted(rows, key=lambda r: (rank(r[0]), r[0])):
+        found.setdefault(table, (schema, table))
+    return found
+
+
+def _qualified(where: tuple[str, str]) -> str:
+    """`"schema"."table"` for the relational API (names come from information_schema)."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in where)
+
+
+def _snapshot_dates(con: duckdb.DuckDBPyConnection, where: tuple[str, str] | None) -> dict:
+    if where is None:
+        return {"first": None, "last": None, "count": 0, "dates": []}
+    relation = con.table(_qualified(where))
+    dates = [
+        row[0].isoformat() if hasattr(row[0], "isoformat") else str(row[0])
+        for row in relation.filter("snapshot_date is not null")
+        .select("snapshot_date")
+        .distinct()
+        .order("snapshot_date")
+        .fetchall()
+    ]
+    return {
+        "first": dates[0] if dates else None,
+        "last": dates[-1] if dates else None,
+        "count": len(dates),
+        "dates": dates,
+    }
+
+
+def summarize_run_results(run_results: Mapping[str, Any] | str | os.PathLike) -> dict:
+    """Turn dbt's `target/run_results.json` (a path or its parsed content) into a build summary.
+
+    Returns `{"status", "finished_at", "elapsed_seconds", "invocation_id", "tests": {status: n},
+    "models": {status: n}, "failed": [{"unique_id", "status", "message"}],
+    "test_results": [{"name", "status", "failures"}]}`.
+    """
+    if not isinstance(run_results, Mapping):
+        run_results = json.loads(Path(run_results).read_text(encoding="utf-8"))
+    results = run_results.get("results", [])
+    tests: Counter[str] = Counter()
+    models: Counter[str] = Counter()
+    test_results = []
+    failed = []
+    for result in results:
+        unique_id = result.get("unique_id", "")
+        status = str(result.get("status", "unknown"))
+        kind = unique_id.split(".", 1)[0]
+        if kind == "test":
+            tests[status] += 1
+            test_results.append(
+                {
+                    "name": unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id,
+                    "status": status,
+                    "failures": result.get("failures"),
+                }
+            )
+        elif kind in {"model", "snapshot", "seed"}:
+            models[status] += 1
+        if status in {"error", "fail", "runtime error"}:
+            failed.append(
+                {"unique_id": unique_id, "status": status, "message": result.get("message")}
+            )
+    metadata = run_results.get("metadata", {})
+    return {
+        "status": "error" if failed else "success",
+        "finished_at": metadata.get("generated_at"),
+        "elapsed_seconds": run_results.get("elapsed_time"),
+        "invocation_id": metadata.get("invocation_id"),
+        "tests": dict(sorted(tests.items())),
+        "models": dict(sorted(models.items())),
+        "failed": failed,
+        "test_results": sorted(test_results, key=lambda t: t["name"]),
+    }
+
+
+def export_marts(
+    duckdb_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    build_summary: Mapping[str, Any] | None = None,
+) -> dict:
+    """Export the marts of `duckdb_path` to `out_dir`; return what `_build.json` now says.
+
+    Call it only after a successful build, from the warehouse's single writer: it opens the
+    file read-only, which DuckDB refuses while another process holds the write lock.
+    """
+    duckdb_path = Path(duckdb_path)
+    out = Path(out_dir)
+    if not duckdb_path.is_file():
+        raise FileNotFoundError(f"No DuckDB warehouse at {duckdb_path}: run `dbt build` first.")
+    out.mkdir(parents=True, exist_ok=True)
+
+    exported: dict[str, dict] = {}
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        found = _find_models(con)
+        for model in MODELS:
+            if model not in found:
+                continue
+            arrow = con.table(_qualified(found[model])).arrow()
+            if hasattr(arrow, "read_all"):  # DuckDB 2 returns a RecordBatchReader
+                arrow = arrow.read_all()
+            _atomic_write_bytes(
+                out / f"{model}.parquet", lambda tmp, table=arrow: pq.write_table(table, tmp)
+            )
+            exported[model] = {"rows": arrow.num_rows, "file": f"{model}.parquet"}
+        snapshots = _snapshot_dates(con, found.get("fact_track_popularity"))
+
+    # A model the warehouse no longer has must not linger as a stale export.
+    missing = [m for m in MODELS if m not in exported]
+    for model in missing:
+        (out / f"{model}.parquet").unlink(missing_ok=True)
+
+    payload = {
+        "exported_at": _utc_now(),
+        "duckdb_path": str(duckdb_path),
+        "build": dict(build_summary) if build_summary is not None else None,
+        "models": exported,
+        "missing_models": missing,
+        "snapshot_dates": snapshots,
+    }
+    _write_json(out / BUILD_FILE, payload)
+    return payload
+
+
+def main(argv: list[str] | None = None) -> int:
+    data_dir = Path(os.environ.get("DATA_DIR") or "data")
+    parser = argparse.ArgumentParser(prog="python -m warehouse.export", description=__doc__)
+    parser.add_argument(
+        "--duckdb-path",
+        default=os.environ.get("DUCKDB_PATH") or str(data_dir / "warehouse" / "spotify.duckdb"),
+    )
+    parser.add_argument("--out-dir", default=str(data_dir / "marts"))
+    parser.add_argument(
+        "--run-results",
+        default=None,
+        help="dbt's run_results.json of the build just done (default: dbt/target/run_results.json"
+        " when it exists)",
+    )
+    args = parser.parse_args(argv)
+    run_results = args.run_results
+    if run_results is None and Path("dbt/target/run_results.json").is_file():
+        run_results = "dbt/target/run_results.json"
+    summary = summarize_run_results(run_results) if run_results else None
+    try:
+        payload = export_marts(args.duckdb_path, args.out_dir, summary)
+    except (FileNotFoundError, duckdb.IOException) as error:
+        print(f"export failed: {error}", file=sys.stderr)
+        return 1
+    missing = payload["missing_models"]
+    print(
+        f"exported {len(payload['models'])} models to {args.out_dir}"
+        + (f" (missing: {', '.join(missing)})" if missing else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
