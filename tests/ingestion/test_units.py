@@ -196,21 +196,15 @@ def test_reference_objects_parse_into_rows():
     """The real objects (June 2025, Extended Quota app) go through the row builders intact."""
     from datetime import date
 
-    from ingestion.extract import (
-        _require,
-        _require_track,
-        album_rows,
-        artist_rows,
-        top_track_album_ids,
-        top_track_rows,
-    )
+    from ingestion.raw_rows import album_rows, artist_rows, top_track_album_ids, top_track_rows
+    from ingestion.responses import require_object, require_track
 
     artist = json.loads((REFERENCE / "artist.json").read_text())
     track = json.loads((REFERENCE / "track.json").read_text())
     album = json.loads((REFERENCE / "album.json").read_text())
-    _require(artist, "artist")
-    _require_track(track)
-    _require(album, "album")
+    require_object(artist, "artist")
+    require_track(track)
+    require_object(album, "album")
 
     class FakeRun:  # just the attributes the row builders read; no network involved
         snapshot = date(2026, 11, 25)
