@@ -1,0 +1,3 @@
+from orchestration.pipeline import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""The pipeline's Airflow Assets, shared by both DAGs, the `make run` driver and the tests.
+
+Asset URIs are `file://` URIs of where the data really is: `<DATA_DIR>/raw/<entity>` (the folder
+of one CSV per snapshot date) and `<DATA_DIR>/marts/<model>.parquet`. They are computed when a
+DAG file is parsed, so this module only reads the environment and does string work: no file
+system access, no network, no Airflow connection or Variable. `DATA_DIR` must therefore be the
+same (and should be absolute) for the dag-processor, the scheduler and the workers; `make run`,
+`make airflow` and docker-compose all set it. Unset, it defaults to `<repository>/data`.
+Asset names (`raw_artists`, `mart_fact_track_popularity`, ...) are stable whatever DATA_DIR is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePath
+
+from airflow.sdk import Asset
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RAW_ENTITIES = ("artists", "top_tracks", "albums")  # in the order the ingestion DAG writes them
+# docs/interfaces.md section 5 (warehouse.export.MODELS), without importing duckdb at parse time.
+MART_MODELS = (
+    "fact_track_popularity",
+    "dim_artist",
+    "dim_album",
+    "dim_track",
+    "dim_date",
+    "top_artists",
+    "top_tracks",
+    "popularity_by_release_month",
+    "album_vs_track_popularity",
+    "catalogue_details",
+    "artist_insights",
+    "track_movers_7d",
+)
+DUCKDB_POOL = "duckdb_writer"
+SPOTIFY_CONN_ID = "spotify_default"
+
+
+def data_dir() -> str:
+    """Absolute DATA_DIR (environment, else `<repository>/data`); no file system access."""
+    return os.path.abspath(os.environ.get("DATA_DIR") or os.path.join(REPO_ROOT, "data"))
+
+
+def duckdb_path() -> str:
+    """Absolute DUCKDB_PATH (environment, else `<DATA_DIR>/warehouse/spotify.duckdb`)."""
+    path = os.environ.get("DUCKDB_PATH") or os.path.join(data_dir(), "warehouse", "spotify.duckdb")
+    return os.path.abspath(path)
+
+
+def raw_asset(entity: str) -> Asset:
+    if entity not in RAW_ENTITIES:
+        raise ValueError(f"unknown raw entity {entity!r}: one of {', '.join(RAW_ENTITIES)}")
+    return Asset(
+        uri=PurePath(data_dir(), "raw", entity).as_uri(),
+        name=f"raw_{entity}",
+        group="spotify_raw",
+    )
+
+
+def mart_asset(model: str) -> Asset:
+    if model not in MART_MODELS:
+        raise ValueError(f"unknown mart {model!r}: one of {', '.join(MART_MODELS)}")
+    return Asset(
+        uri=PurePath(data_dir(), "marts", f"{model}.parquet").as_uri(),
+        name=f"mart_{model}",
+        group="spotify_marts",
+    )

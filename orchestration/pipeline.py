@@ -1,0 +1,287 @@
+"""`make run` and `make airflow`: the pipeline through a real local Airflow.
+
+`python -m orchestration run [--days 7]`:
+  start `airflow standalone` with AIRFLOW_HOME=<repo>/.airflow (SQLite, LocalExecutor, this
+  project's DAGs only), trigger `spotify_ingest` for the last N days (oldest first), let the
+  scheduler run `spotify_dbt` on the raw Asset events, wait until every ingest run and the dbt
+  run(s) that consumed their events are done, stop Airflow (always, even on failure or Ctrl-C),
+  then print a summary read from the warehouse. Exits non-zero, with the failing task's log
+  tail, when a run fails.
+`python -m orchestration airflow`:
+  the same Airflow in the foreground, for the UI; prints the URL and the admin password.
+
+Ports: AIRFLOW_PORT (default 8080); the execution API URL follows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from orchestration.assets import MART_MODELS, REPO_ROOT, data_dir, duckdb_path
+from orchestration.local_airflow import AirflowClient, AirflowError, LocalAirflow
+
+INGEST_DAG = "spotify_ingest"
+DBT_DAG = "spotify_dbt"
+RAW_ASSET_NAMES = ("raw_artists", "raw_top_tracks", "raw_albums")
+SCHEDULE_HOUR = 6  # spotify_ingest runs daily at 06:00 UTC; manual runs use the same time
+
+
+def default_home() -> Path:
+    return Path(REPO_ROOT) / ".airflow"
+
+
+def default_port() -> int:
+    return int(os.environ.get("AIRFLOW_PORT") or 8080)
+
+
+def logical_dates(days: int, today: date | None = None) -> list[datetime]:
+    """The logical dates of the last `days` days, oldest first, at the schedule's time."""
+    today = today or datetime.now(UTC).date()
+    return [
+        datetime(d.year, d.month, d.day, SCHEDULE_HOUR, tzinfo=UTC)
+        for d in (today - timedelta(days=n) for n in range(days - 1, -1, -1))
+    ]
+
+
+def _parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _raise_on_sigterm() -> None:
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _build_started(api: AirflowClient, run: dict) -> datetime | None:
+    for ti in api.task_instances(DBT_DAG, run["dag_run_id"]):
+        if ti["task_id"] == "dbt_build" and ti["start_date"]:
+            return _parse_ts(ti["start_date"])
+    return None
+
+
+def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list[dict]:
+    """Wait until a dbt run whose `dbt build` started after the last raw asset event (so it
+    read every raw file) has finished and no dbt run is busy; return the dbt runs created
+    since `since`, oldest first.
+
+    Why "built after", not "consumed the event": Airflow keeps one queue row per asset, so
+    events merged into a queued row are not all listed as consumed by the run it creates,
+    though that run (which waits for the ingest runs, then reads every raw file) builds them.
+    A queue row left over (e.g. two of the three assets of a day that run already built) only
+    means one redundant run later, so it is not waited for.
+    """
+    events = []
+    for name in RAW_ASSET_NAMES:
+        asset_events = api.asset_events(
+            asset_id=api.asset_id(name),
+            timestamp_gte=since.isoformat(),
+            source_dag_id=INGEST_DAG,
+        )
+        events.extend(asset_events)
+    if not events:
+        raise AirflowError("the ingest runs succeeded but produced no raw asset events")
+    last_event = max(_parse_ts(e["timestamp"]) for e in events)
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = [r for r in api.runs(DBT_DAG) if _parse_ts(r["run_after"]) >= since]
+        busy = [r for r in runs if r["state"] not in ("success", "failed")]
+        if not busy:
+            built = (_build_started(api, r) for r in reversed(runs))
+            if any(b is not None and b >= last_event for b in built):
+                return runs
+            if any(r["state"] == "failed" for r in runs) and not api.queued_asset_events(DBT_DAG):
+                return runs  # failed, and nothing more to come: report it
+        if time.monotonic() > deadline:
+            raise AirflowError(
+                f"{DBT_DAG} did not build every raw snapshot within {timeout:.0f}s "
+                f"(runs: {[(r['dag_run_id'], r['state']) for r in runs]})"
+            )
+        time.sleep(2)
+
+
+def run_pipeline(days: int, *, home: Path, port: int, timeout: float) -> dict[str, Any]:
+    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure."""
+    started = time.monotonic()
+    log_file = home / "standalone.log"
+    print(f"Starting Airflow (home {home}, port {port}, output in {log_file}) ...", flush=True)
+    with LocalAirflow(home, port, output=log_file) as airflow:
+        api = airflow.client
+        print(f"Airflow is up after {time.monotonic() - started:.0f}s: {airflow.url}", flush=True)
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        dates = logical_dates(days)
+        run_ids = []
+        for logical_date in dates:
+            run_ids.append(api.trigger(INGEST_DAG, logical_date))
+        print(f"Triggered {INGEST_DAG} for {dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}", flush=True)
+        ingest = api.wait_for_runs(INGEST_DAG, run_ids, timeout=timeout)
+        failed = [run_id for run_id, run in ingest.items() if run["state"] != "success"]
+        if failed:
+            raise AirflowError(
+                "\n\n".join(api.failure_report(INGEST_DAG, run_id) for run_id in failed)
+            )
+        print(f"{len(run_ids)} {INGEST_DAG} runs succeeded; waiting for {DBT_DAG} ...", flush=True)
+        dbt_runs = wait_for_dbt(api, since, timeout=timeout)
+        failed = [r["dag_run_id"] for r in dbt_runs if r["state"] != "success"]
+        if failed:
+            raise AirflowError(
+                "\n\n".join(api.failure_report(DBT_DAG, run_id) for run_id in failed)
+            )
+        print(f"{len(dbt_runs)} {DBT_DAG} run(s) succeeded; stopping Airflow ...", flush=True)
+    return {
+        "dates": [d.date().isoformat() for d in dates],
+        "ingest_runs": len(run_ids),
+        "dbt_runs": len(dbt_runs),
+        "seconds": time.monotonic() - started,
+    }
+
+
+def warehouse_summary(path: str, expected_dates: list[str]) -> dict[str, Any]:
+    """Days loaded, rows per mart and the top rising tracks, read from the DuckDB file."""
+    import duckdb
+
+    with duckdb.connect(path, read_only=True) as con:
+        tables = dict(
+            con.execute(
+                "select table_name, table_schema from information_schema.tables "
+                "where table_name = any(?) order by table_schema",
+                [list(MART_MODELS)],
+            ).fetchall()
+        )
+
+        def rel(model: str) -> str:
+            return f'"{tables[model]}"."{model}"'
+
+        rows = {m: con.execute(f"select count(*) from {rel(m)}").fetchone()[0] for m in tables}  # noqa: S608
+        dates = []
+        if "fact_track_popularity" in tables:
+            dates = [
+                str(d)
+                for (d,) in con.execute(
+                    f"select distinct snapshot_date from {rel('fact_track_popularity')} order by 1"  # noqa: S608
+                ).fetchall()
+            ]
+        rising = []
+        if "track_movers_7d" in tables:
+            rising = con.execute(
+                f"select track_name, artist_name, popularity_start, popularity_end, "  # noqa: S608
+                f"popularity_change, rank_change from {rel('track_movers_7d')} "
+                "where direction = 'rising' "
+                "order by popularity_change desc nulls last, rank_change desc nulls last, "
+                "track_name limit 5"
+            ).fetchall()
+    return {
+        "rows": rows,
+        "missing_marts": [m for m in MART_MODELS if m not in tables],
+        "dates": dates,
+        "missing_dates": [d for d in expected_dates if d not in dates],
+        "rising": rising,
+    }
+
+
+def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
+    print()
+    print("=" * 72)
+    print(
+        f"Pipeline done in {run['seconds']:.0f}s: {run['ingest_runs']} ingest runs, "
+        f"{run['dbt_runs']} dbt run(s)"
+    )
+    dates = wh["dates"]
+    print(
+        f"Days loaded in fact_track_popularity: {len(dates)}"
+        + (f" ({dates[0]} .. {dates[-1]})" if dates else "")
+    )
+    print("Rows per mart:")
+    for model, count in wh["rows"].items():
+        print(f"  {model:<28} {count:>8}")
+    for model in wh["missing_marts"]:
+        print(f"  {model:<28} {'missing':>8}")
+    print("Top 5 rising tracks (track_movers_7d):")
+    if not wh["rising"]:
+        print("  (none rising in the window)")
+    for i, (track, artist, start, end, change, rank_change) in enumerate(wh["rising"], 1):
+        pop = f"popularity {start} -> {end} ({change:+d})" if change is not None else ""
+        rank = f"rank change {rank_change:+d}" if rank_change is not None else ""
+        print(f"  {i}. {track} - {artist}  {pop}  {rank}".rstrip())
+    print(f"DuckDB warehouse: {duckdb_path()}")
+    print(f"Marts (Parquet): {os.path.join(data_dir(), 'marts')}")
+    print(f"Airflow UI:  make airflow   (http://localhost:{port}, user admin)")
+    print("dbt docs:    make docs")
+    print("Dashboard:   make dashboard")
+    print("=" * 72)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _raise_on_sigterm()
+    home = Path(args.home).resolve()
+    try:
+        run = run_pipeline(args.days, home=home, port=args.port, timeout=args.timeout)
+    except AirflowError as error:
+        print(f"\nmake run FAILED:\n{error}", file=sys.stderr)
+        print(
+            f"(Airflow output: {home / 'standalone.log'}; task logs: {home / 'logs'})",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted: Airflow stopped.", file=sys.stderr)
+        return 130
+    wh = warehouse_summary(duckdb_path(), run["dates"])
+    print_summary(run, wh, args.port)
+    if wh["missing_dates"] or "fact_track_popularity" in wh["missing_marts"]:
+        print(
+            f"make run FAILED: fact_track_popularity lacks {wh['missing_dates']}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    _raise_on_sigterm()
+    home = Path(args.home).resolve()
+    try:
+        with LocalAirflow(home, args.port) as airflow:
+            print()
+            print("=" * 72)
+            print(f"Airflow UI: {airflow.url}")
+            print(f"User: admin   Password: {airflow.password}")
+            print(f"(password file: {airflow.password_file})")
+            print("Ctrl-C stops Airflow.")
+            print("=" * 72, flush=True)
+            while airflow.process is not None and airflow.process.poll() is None:
+                time.sleep(1)
+            print("airflow standalone exited", file=sys.stderr)
+            return 1
+    except AirflowError as error:
+        print(f"make airflow FAILED: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nAirflow stopped.")
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--home", default=str(default_home()), help="AIRFLOW_HOME to use")
+    parser.add_argument("--port", type=int, default=default_port(), help="api-server port")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the pipeline end to end through Airflow")
+    run.add_argument("--days", type=int, default=7, help="days to load, ending today")
+    run.add_argument("--timeout", type=float, default=1800, help="seconds to wait per phase")
+    run.set_defaults(func=cmd_run)
+    ui = sub.add_parser("airflow", help="Airflow standalone in the foreground, for the UI")
+    ui.set_defaults(func=cmd_airflow)
+    args = parser.parse_args(argv)
+    return args.func(args)

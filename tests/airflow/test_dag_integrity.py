@@ -1,0 +1,137 @@
+"""Every DAG file imports cleanly, fast, and follows the project's DAG rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGS = ROOT / "dags"
+DAG_FILES = sorted(DAGS.glob("*.py"))
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory, monkeypatch_module):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(str(DAGS))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    # A throwaway Airflow home: parsing must not need (or touch) a metadata database.
+    mp.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
+    yield mp
+    mp.undo()
+
+
+def test_the_dag_folder_holds_the_two_dags():
+    assert {p.name for p in DAG_FILES} == {"spotify_ingest.py", "spotify_dbt.py"}
+
+
+def test_every_dag_file_imports_without_error(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dags) == {"spotify_ingest", "spotify_dbt"}
+    files = {Path(dag.fileloc).name for dag in dagbag.dags.values()}
+    assert files == {p.name for p in DAG_FILES}
+
+
+def test_every_dag_has_tags_owner_retries_and_a_utc_start_date(dagbag):
+    for dag in dagbag.dags.values():
+        assert dag.tags, f"{dag.dag_id} has no tags"
+        assert dag.doc_md, f"{dag.dag_id} has no doc_md"
+        assert dag.start_date is not None
+        assert dag.start_date.utcoffset() == timedelta(0), f"{dag.dag_id} start date not UTC"
+        assert str(dag.timezone.name) == "UTC"
+        assert dag.catchup is False
+        assert dag.max_active_runs == 1
+        for task in dag.tasks:
+            assert task.owner not in ("", "airflow"), f"{dag.dag_id}.{task.task_id}: no owner"
+            assert task.retries >= 2, f"{dag.dag_id}.{task.task_id}: retries {task.retries}"
+            assert task.retry_exponential_backoff > 1, f"{task.task_id}: no exponential backoff"
+
+
+def test_ingest_dag_shape(dagbag):
+    from orchestration.assets import raw_asset
+
+    dag = dagbag.dags["spotify_ingest"]
+    assert dag.timetable.expression == "0 6 * * *"
+    order = ["extract_artists", "extract_top_tracks", "extract_albums"]
+    assert [t.task_id for t in dag.topological_sort()] == order
+    assert dag.get_task("extract_albums").upstream_task_ids == set(order[:2])
+    for task_id, entity in zip(order, ["artists", "top_tracks", "albums"], strict=True):
+        assert dag.get_task(task_id).outlets == [raw_asset(entity)]
+
+
+def test_dbt_dag_is_scheduled_on_all_three_raw_assets_and_uses_the_pool(dagbag):
+    from orchestration.assets import MART_MODELS, mart_asset, raw_asset
+
+    dag = dagbag.dags["spotify_dbt"]
+    condition = dag.timetable.asset_condition
+    assert type(condition).__name__ == "AssetAll"
+    assert set(condition.objects) == {raw_asset(e) for e in ("artists", "top_tracks", "albums")}
+    assert {t.task_id for t in dag.tasks} == {
+        "wait_for_ingest_runs",
+        "dbt_source_freshness",
+        "dbt_build",
+        "export_marts",
+        "dbt_docs_generate",
+    }
+    for task in dag.tasks:
+        if task.task_id != "wait_for_ingest_runs":  # the only task not opening DuckDB
+            assert task.pool == "duckdb_writer", f"{task.task_id} opens DuckDB outside the pool"
+    assert dag.get_task("dbt_source_freshness").upstream_task_ids == {"wait_for_ingest_runs"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"dbt_source_freshness"}
+    export = dag.get_task("export_marts")
+    assert "dbt_build" in export.upstream_task_ids
+    assert set(export.outlets) == {mart_asset(m) for m in MART_MODELS}
+
+
+def test_the_dags_serialize(dagbag):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    for dag in dagbag.dags.values():
+        DagSerialization.to_dict(dag)
+
+
+def test_importing_the_dag_files_is_fast():
+    """Time the DAG files alone (Airflow's own import is measured apart), in a fresh process."""
+    script = textwrap.dedent(
+        f"""
+        import importlib.util, sys, time
+        t0 = time.perf_counter()
+        import airflow.sdk
+        t1 = time.perf_counter()
+        for path in {[str(p) for p in DAG_FILES]!r}:
+            spec = importlib.util.spec_from_file_location("dagfile_" + str(hash(path)), path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        t2 = time.perf_counter()
+        print(f"{{t1 - t0:.3f}} {{t2 - t1:.3f}}")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_clean_env(),
+    )
+    framework, dag_files = (float(x) for x in out.stdout.split()[-2:])
+    print(f"\nimport airflow.sdk: {framework:.3f}s; all DAG files: {dag_files:.3f}s")
+    assert dag_files < 10
+
+
+def _clean_env():
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    return env

@@ -1,0 +1,196 @@
+"""The DAG tasks' functions (orchestration.ingest / orchestration.transform), run directly
+against the offline sandbox, without a scheduler."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from ingestion.errors import ApiUnavailableError
+from ingestion.sandbox import Fault, FaultPlan, SandboxServer
+from ingestion.settings import Settings
+from orchestration import ingest, transform
+from orchestration.assets import mart_asset, raw_asset
+
+YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)
+
+
+@pytest.fixture
+def no_spotify_env(monkeypatch):
+    for name in [
+        "SPOTIFY_CLIENT_ID",
+        "SPOTIFY_CLIENT_SECRET",
+        "SPOTIFY_ACCESS_TIER",
+        "SPOTIFY_API_BASE_URL",
+        "SPOTIFY_TOKEN_URL",
+    ]:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _conn(login=None, password=None, extra=None):
+    return SimpleNamespace(login=login, password=password, extra_dejson=extra or {})
+
+
+def test_the_connection_wins_over_the_environment(no_spotify_env):
+    env = {"SPOTIFY_CLIENT_ID": "env-id", "SPOTIFY_CLIENT_SECRET": "env-secret"}
+    conn = _conn(
+        "conn-id",
+        "conn-secret",
+        {
+            "api_base_url": "http://proxy/v1",
+            "token_url": "http://proxy/token",
+            "tier": "development",
+        },
+    )
+    settings, source = ingest.spotify_settings(get_connection=lambda _: conn, env=env)
+    assert source == "connection"
+    assert (settings.client_id, settings.client_secret) == ("conn-id", "conn-secret")
+    assert settings.api_base_url == "http://proxy/v1/"
+    assert settings.token_url == "http://proxy/token"
+    assert settings.access_tier == "development"
+    assert "conn-secret" not in repr(settings)
+
+
+def test_without_a_connection_the_environment_then_the_sandbox(no_spotify_env):
+    env = {"SPOTIFY_CLIENT_ID": "env-id", "SPOTIFY_CLIENT_SECRET": "env-secret"}
+    settings, source = ingest.spotify_settings(get_connection=lambda _: None, env=env)
+    assert (source, settings.client_id) == ("environment", "env-id")
+    settings, source = ingest.spotify_settings(get_connection=lambda _: None, env={})
+    assert source == "sandbox"
+    assert not settings.has_credentials
+    # A connection holding only URLs (no login) keeps the environment's credentials.
+    conn = _conn(extra={"base_url": "http://elsewhere/v1/"})
+    settings, source = ingest.spotify_settings(get_connection=lambda _: conn, env=env)
+    assert (source, settings.api_base_url) == ("environment", "http://elsewhere/v1/")
+
+
+def test_the_snapshot_date_is_the_logical_dates_utc_day():
+    from zoneinfo import ZoneInfo
+
+    late = datetime(2026, 11, 20, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert ingest.snapshot_date_for(late) == date(2026, 11, 21)
+    assert ingest.snapshot_date_for(None, datetime(2026, 11, 19, 6, tzinfo=UTC)) == date(
+        2026, 11, 19
+    )
+
+
+def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_env):
+    """What the three tasks do in one run: a past date (a sandbox backfill), the tier handed
+    from the first step, the merged run summary, the event extras."""
+    settings, source = ingest.spotify_settings(get_connection=lambda _: None, env={})
+    assert source == "sandbox"
+    data = str(tmp_path)
+    artists = ingest.run_step("artists", YESTERDAY, settings=settings, data_dir_path=data)
+    assert artists["tier"] == "extended"
+    top = ingest.run_step(
+        "top_tracks", YESTERDAY, tier=artists["tier"], settings=settings, data_dir_path=data
+    )
+    albums = ingest.run_step(
+        "albums", YESTERDAY, tier=artists["tier"], settings=settings, data_dir_path=data
+    )
+    day = YESTERDAY.isoformat()
+    for entity in ("artists", "top_tracks", "albums"):
+        assert (tmp_path / "raw" / entity / f"{day}.csv").stat().st_size > 0
+    assert artists["rows"]["artists"] > 0
+    assert top["rows"]["top_tracks"] > 0
+    assert albums["rows"]["albums"] > 0
+
+    summary = ingest.write_run_summary([artists, top, albums], data_dir_path=data)
+    on_disk = json.loads((tmp_path / "raw" / "runs" / f"{day}.json").read_text())
+    assert on_disk == summary
+    assert summary["rows"] == {**artists["rows"], **top["rows"], **albums["rows"]}
+    assert summary["mode"] == "sandbox"
+
+    extra = ingest.event_extra(top, step="top_tracks", run_id="manual__x")
+    for key in ("snapshot_date", "tier", "rows", "requests", "requests_total", "retries"):
+        assert key in extra
+    assert extra["step"] == "top_tracks"
+    assert extra["snapshot_date"] == day
+    json.dumps(extra)  # an asset event's extra must be JSON
+    assert "secret" not in json.dumps([artists, top, albums, summary, extra]).lower()
+
+    assert transform.raw_snapshot_dates(data) == [day]
+
+
+def test_a_future_date_fails_at_once_without_retry(tmp_path, no_spotify_env):
+    settings = Settings()
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    with pytest.raises(AirflowFailException, match=r"SnapshotDateError: .*future"):
+        ingest.run_step("artists", tomorrow, settings=settings, data_dir_path=str(tmp_path))
+
+
+def test_albums_without_top_tracks_fails_at_once(tmp_path, no_spotify_env):
+    with pytest.raises(AirflowFailException, match="MissingInputError"):
+        ingest.run_step("albums", YESTERDAY, settings=Settings(), data_dir_path=str(tmp_path))
+
+
+def test_a_persistent_outage_raises_a_retryable_error(tmp_path, no_spotify_env):
+    """Persistent 503s outlast the client's retries: the error propagates as is, so Airflow
+    retries the task (it is not an AirflowFailException) and nothing is written."""
+    plan = FaultPlan.of(Fault("server_error", rate=1.0, status=503))
+    with SandboxServer(faults=plan) as server:
+        settings = Settings(
+            client_id="dummy-id",
+            client_secret="dummy-secret",
+            api_base_url=server.api_base_url,
+            token_url=server.token_url,
+            max_attempts=2,
+            backoff_base=0.0,
+        )
+        with pytest.raises(ApiUnavailableError):
+            ingest.run_step("artists", YESTERDAY, settings=settings, data_dir_path=str(tmp_path))
+    assert not (tmp_path / "raw" / "artists").exists() or not any(
+        (tmp_path / "raw" / "artists").iterdir()
+    )
+
+
+def test_the_tasks_publish_the_assets_the_dbt_dag_waits_for():
+    assert raw_asset("artists").uri.endswith("/raw/artists")
+    assert raw_asset("artists").name == "raw_artists"
+    assert mart_asset("fact_track_popularity").name == "mart_fact_track_popularity"
+    with pytest.raises(ValueError, match="unknown"):
+        raw_asset("playlists")
+
+
+def test_triggering_events_name_their_snapshot_dates():
+    events = {
+        raw_asset("artists"): [SimpleNamespace(extra={"snapshot_date": "2026-11-20"})],
+        raw_asset("albums"): [
+            SimpleNamespace(extra={"snapshot_date": "2026-11-21"}),
+            SimpleNamespace(extra={}),
+        ],
+    }
+    assert transform.triggering_snapshot_dates(events) == ["2026-11-20", "2026-11-21"]
+    assert transform.triggering_snapshot_dates(None) == []
+
+
+def test_a_mart_event_extra_carries_the_build_summary():
+    payload = {
+        "exported_at": "2026-11-25T08:00:00Z",
+        "models": {"fact_track_popularity": {"rows": 770, "file": "x.parquet"}},
+        "snapshot_dates": {"first": "2026-11-19", "last": "2026-11-25", "count": 7},
+    }
+    build = {"status": "success", "elapsed_seconds": 12.5, "tests": {"pass": 90}, "models": {}}
+    freshness = {"new_snapshot_dates": ["2026-11-25"], "triggered_by_snapshot_dates": []}
+    extra = transform.mart_event_extra("fact_track_popularity", payload, build, freshness)
+    assert extra["rows"] == 770
+    assert extra["build"]["status"] == "success"
+    assert extra["build"]["tests"] == {"pass": 90}
+    assert extra["snapshot_dates"]["count"] == 7
+    assert extra["new_snapshot_dates"] == ["2026-11-25"]
+    assert transform.mart_event_extra("dim_date", payload, build)["exported"] is False
+
+
+def test_the_dbt_run_waits_for_active_ingest_runs_then_goes_on():
+    counts = iter([2, 1, 0])
+    naps = []
+    waited = transform.wait_for_ingest(lambda: next(counts), poll=5, sleep=naps.append)
+    assert (waited, naps) == (10, [5, 5])
+    # Never more than the timeout, even if an ingest run hangs.
+    naps.clear()
+    waited = transform.wait_for_ingest(lambda: 1, timeout=15, poll=5, sleep=naps.append)
+    assert (waited, naps) == (15, [5, 5, 5])
