@@ -16,23 +16,10 @@ from pathlib import PurePath
 
 from airflow.sdk import Asset
 
+from warehouse.models import MART_MODELS
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAW_ENTITIES = ("artists", "top_tracks", "albums")  # in the order the ingestion DAG writes them
-# docs/interfaces.md section 5 (warehouse.export.MODELS), without importing duckdb at parse time.
-MART_MODELS = (
-    "fact_track_popularity",
-    "dim_artist",
-    "dim_album",
-    "dim_track",
-    "dim_date",
-    "top_artists",
-    "top_tracks",
-    "popularity_by_release_month",
-    "album_vs_track_popularity",
-    "catalogue_details",
-    "artist_insights",
-    "track_movers_7d",
-)
 DUCKDB_POOL = "duckdb_writer"
 SPOTIFY_CONN_ID = "spotify_default"
 

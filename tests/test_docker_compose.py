@@ -55,7 +55,15 @@ def test_local_executor_on_postgres_by_default(compose):
 def test_project_folders_are_mounted(compose):
     for name in ["airflow-init", "airflow-worker", *AIRFLOW_SERVICES]:
         mounts = {v.split(":")[0] for v in compose["services"][name]["volumes"]}
-        assert {"./dags", "./dbt", "./ingestion", "./data"} <= mounts, name
+        # Everything the DAGs import at run time, and the data they write.
+        assert {
+            "./dags",
+            "./dbt",
+            "./ingestion",
+            "./orchestration",
+            "./warehouse",
+            "./data",
+        } <= mounts, name
         for mount in mounts:
             assert (ROOT / mount).is_dir(), f"{mount} is mounted but does not exist"
 

@@ -26,21 +26,8 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-# docs/interfaces.md section 5, in the order the dashboard needs them.
-MODELS: tuple[str, ...] = (
-    "fact_track_popularity",
-    "dim_artist",
-    "dim_album",
-    "dim_track",
-    "dim_date",
-    "top_artists",
-    "top_tracks",
-    "popularity_by_release_month",
-    "album_vs_track_popularity",
-    "catalogue_details",
-    "artist_insights",
-    "track_movers_7d",
-)
+from warehouse.models import MART_MODELS
+
 BUILD_FILE = "_build.json"
 # dbt may put the models in `main` or in a custom schema such as `main_marts`; prefer these.
 _SCHEMA_PREFERENCE = ("main", "main_marts", "marts")
@@ -72,7 +59,7 @@ def _find_models(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = current_database() and table_name = any(?)",
-        [list(MODELS)],
+        [list(MART_MODELS)],
     ).fetchall()
     found: dict[str, tuple[str, str]] = {}
 
@@ -174,7 +161,7 @@ def export_marts(
     exported: dict[str, dict] = {}
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         found = _find_models(con)
-        for model in MODELS:
+        for model in MART_MODELS:
             if model not in found:
                 continue
             arrow = con.table(_qualified(found[model])).arrow()
@@ -187,7 +174,7 @@ def export_marts(
         snapshots = _snapshot_dates(con, found.get("fact_track_popularity"))
 
     # A model the warehouse no longer has must not linger as a stale export.
-    missing = [m for m in MODELS if m not in exported]
+    missing = [m for m in MART_MODELS if m not in exported]
     for model in missing:
         (out / f"{model}.parquet").unlink(missing_ok=True)
 

@@ -11,7 +11,8 @@ import pytest
 from dashboard_synthetic import build_synthetic_marts
 
 from warehouse import export
-from warehouse.export import MODELS, export_marts, summarize_run_results
+from warehouse.export import export_marts, summarize_run_results
+from warehouse.models import MART_MODELS
 
 
 @pytest.fixture
@@ -25,10 +26,10 @@ def test_exports_every_documented_model_and_the_build_file(warehouse, tmp_path):
     summary = {"status": "success", "tests": {"pass": 7}}
     payload = export_marts(warehouse, out, summary)
 
-    assert set(payload["models"]) == set(MODELS)
+    assert set(payload["models"]) == set(MART_MODELS)
     assert payload["missing_models"] == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for model in MODELS:
+        for model in MART_MODELS:
             table = pq.read_table(out / f"{model}.parquet")
             relation = con.table(model)
             rows, columns = len(relation.fetchall()), relation.columns
@@ -42,7 +43,7 @@ def test_exports_every_documented_model_and_the_build_file(warehouse, tmp_path):
     assert written["snapshot_dates"]["last"] == "2026-11-25"
     assert written["snapshot_dates"]["count"] == 8
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{m}.parquet" for m in MODELS] + ["_build.json"]
+        [f"{m}.parquet" for m in MART_MODELS] + ["_build.json"]
     ), "no temporary file may be left behind"
 
 
@@ -58,7 +59,7 @@ def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
 ):
     out = tmp_path / "out"
     export_marts(warehouse, out)
-    old = {m: (out / f"{m}.parquet").read_bytes() for m in MODELS}
+    old = {m: (out / f"{m}.parquet").read_bytes() for m in MART_MODELS}
     old_build = (out / "_build.json").read_text()
 
     replaced = []
@@ -78,7 +79,7 @@ def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
     with pytest.raises(OSError, match="disk full"):
         export_marts(warehouse, out)
     assert replaced == []
-    assert {m: (out / f"{m}.parquet").read_bytes() for m in MODELS} == old
+    assert {m: (out / f"{m}.parquet").read_bytes() for m in MART_MODELS} == old
     assert (out / "_build.json").read_text() == old_build
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 

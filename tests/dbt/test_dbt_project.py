@@ -19,6 +19,8 @@ import duckdb
 import pytest
 from dbt_harness import ENTITIES, Warehouse, copy_days, snapshot_dates
 
+from warehouse.models import MART_MODELS
+
 FACT_COLUMNS = (
     "track_id, snapshot_date, date_key, album_id, artist_id, tracked_artist_id, popularity, "
     "popularity_change, top_track_rank"
@@ -28,20 +30,6 @@ SNAPSHOTS = {
     "snap_spotify__albums": "album_id",
     "snap_spotify__tracks": "track_id",
 }
-MARTS = [
-    "fact_track_popularity",
-    "dim_artist",
-    "dim_album",
-    "dim_track",
-    "dim_date",
-    "top_artists",
-    "top_tracks",
-    "popularity_by_release_month",
-    "album_vs_track_popularity",
-    "catalogue_details",
-    "artist_insights",
-    "track_movers_7d",
-]
 MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
 
 
@@ -127,7 +115,7 @@ def test_first_build_runs_models_snapshots_and_tests(pipeline):
         by_type[resource_type].add(r["unique_id"].split(".", 2)[2])
         if resource_type in ("model", "snapshot", "test", "unit_test"):
             assert r["status"] in ("success", "pass"), r["unique_id"]
-    assert set(MARTS) <= by_type["model"]
+    assert set(MART_MODELS) <= by_type["model"]
     assert (
         "fact_track_popularity.fact_track_popularity_day_over_day_change_and_best_rank"
         in (by_type["unit_test"])
@@ -136,7 +124,7 @@ def test_first_build_runs_models_snapshots_and_tests(pipeline):
     assert len(by_type["test"]) > 100
     assert len(by_type["unit_test"]) >= 4
     counts = pipeline["after_first"]["counts"]
-    for mart in MARTS:
+    for mart in MART_MODELS:
         assert counts[mart] > 0, mart
     fact_dates = {row[1] for row in pipeline["after_first"]["fact"]}
     assert fact_dates == set(pipeline["days"][:5])
@@ -350,7 +338,7 @@ def test_docs_generate_lists_every_model_with_descriptions(pipeline):
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] in ("model", "snapshot")
     }
-    assert {node["name"] for node in models.values()} >= set(MARTS) | set(SNAPSHOTS)
+    assert {node["name"] for node in models.values()} >= set(MART_MODELS) | set(SNAPSHOTS)
     for uid, node in models.items():
         assert uid in catalog["nodes"], f"{uid} missing from the catalog"
         assert node["description"].strip(), f"{uid} has no description"

@@ -7,7 +7,6 @@ import io
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from ingestion_helpers import SECRET
@@ -19,10 +18,7 @@ from ingestion.limiter import RollingWindowLimiter
 from ingestion.raw_writer import ARTIST_COLUMNS, atomic_write_bytes, render_csv
 from ingestion.roster import DEFAULT_ARTISTS_FILE, load_roster
 from ingestion.settings import Settings
-
-REFERENCE = Path("/work/shared/spotify-web-api/reference-responses")
-if not REFERENCE.is_dir():  # the repository's copy, when the shared folder is not mounted
-    REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference-responses"
+from tests.spotify_reference import REFERENCE_RESPONSES as REFERENCE
 
 DUA_LIPA = "6M2wZ9GZgrQXHCFfjv46we"
 

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared" / "spotify-web-api"
-SPEC_PATH = SHARED / "fixed-spotify-open-api.yml"
-REFERENCE = SHARED / "reference-responses"
+from tests.spotify_reference import SPEC_PATH
 
 
 @cache

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sandbox_schema import REFERENCE
+
+from tests.spotify_reference import REFERENCE_RESPONSES as REFERENCE
 
 
 def _shape(value, path="$") -> set[str]:
