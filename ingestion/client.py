@@ -177,6 +177,7 @@ class Transport:
                 self.counts[endpoint] += 1
             attempt += 1
             problem = None
+            unsendable = None
             try:
                 response = self.session.request(
                     method,
@@ -190,10 +191,15 @@ class Transport:
                 problem = _describe_network_error(exc, self.settings.request_timeout)
             except requests.exceptions.RequestException as exc:
                 # Not transient: a bad URL or similar configuration problem.
+                unsendable = exc.__class__.__name__
+            if unsendable is not None:
+                # Raised outside the `except`: `from None` only hides the library exception
+                # from tracebacks, while `__context__` would still hold it, and with it the
+                # request's Authorization header.
                 raise ConfigError(
-                    f"{what} could not be sent ({exc.__class__.__name__}): check "
+                    f"{what} could not be sent ({unsendable}): check "
                     "SPOTIFY_API_BASE_URL and SPOTIFY_TOKEN_URL."
-                ) from None
+                )
 
             if problem is None:
                 if response.headers.get("X-Sandbox") == "1" and not self._sandbox:

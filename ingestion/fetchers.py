@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ingestion.errors import (
     ForbiddenError,
     InvalidArtistIdError,
+    MalformedResponseError,
     NotFoundError,
     SpotifyApiError,
 )
@@ -73,6 +74,19 @@ def fetch_artists(run: Run, roster: Sequence[Artist]) -> dict[str, dict[str, Any
     return found
 
 
+def _batch_answer(body: Any, key: str, chunk: list[str]) -> list[Any]:
+    """A batch answer lists one entry per requested id, in order (null for an unknown id); a
+    shorter or longer list cannot be matched to the ids, so nothing is guessed."""
+    objects = require_list(body, key, key)
+    if len(objects) != len(chunk):
+        raise MalformedResponseError(
+            f"the API answered {len(objects)} {key} for {len(chunk)} requested ids: the "
+            "response is malformed; nothing was written; run again later.",
+            endpoint=key,
+        )
+    return objects
+
+
 def _artists_batch(run: Run, chunk: list[str]) -> dict[str, dict[str, Any]]:
     try:
         body = run.client.artists(chunk)
@@ -83,9 +97,9 @@ def _artists_batch(run: Run, chunk: list[str]) -> dict[str, dict[str, Any]]:
                 "check them in the artists file."
             ) from None
         raise
-    objects = require_list(body, "artists", "artists")
+    objects = _batch_answer(body, "artists", chunk)
     result = {}
-    for artist_id, obj in zip(chunk, objects + [None] * (len(chunk) - len(objects)), strict=False):
+    for artist_id, obj in zip(chunk, objects, strict=True):
         if obj is None:
             run.skip(artist_id, "not found (the API returned null for this id)")
             continue
@@ -215,9 +229,9 @@ def fetch_full_albums(run: Run, album_ids: Sequence[str]) -> dict[str, dict[str,
 
 
 def _albums_batch(run: Run, chunk: list[str]) -> dict[str, dict[str, Any]]:
-    objects = require_list(run.client.albums(chunk), "albums", "albums")
+    objects = _batch_answer(run.client.albums(chunk), "albums", chunk)
     result = {}
-    for album_id, obj in zip(chunk, objects, strict=False):
+    for album_id, obj in zip(chunk, objects, strict=True):
         if obj is None:
             log.warning("album %s of a top track was not found: left out", album_id)
             continue

@@ -51,6 +51,18 @@ def summary_path(data_dir: Path, snapshot_date: str) -> Path:
     return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
 
 
+def _process_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, before any worker thread.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates 0600 files; a raw file must be readable like any other file the process
+# writes (dbt or the dashboard may run as another user of the same group).
+FILE_MODE = 0o666 & ~_process_umask()
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Same folder as the target: os.replace is atomic only within one file system.
@@ -59,6 +71,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
+            os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:

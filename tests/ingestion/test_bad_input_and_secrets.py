@@ -138,6 +138,21 @@ def test_responses_missing_required_fields_fail_clearly(sandbox, tmp_path, kind,
     assert raw_files(tmp_path) == {}
 
 
+@pytest.mark.parametrize("key", ["artists", "albums"])
+def test_a_batch_answer_with_a_missing_entry_fails_clearly(sandbox, tmp_path, key):
+    """One object short: which id lacks one cannot be known, so nothing is guessed or written."""
+
+    def drop_last(path, body):
+        if isinstance(body, dict) and isinstance(body.get(key), list) and "ids=" in path:
+            body[key] = body[key][:-1]
+        return body
+
+    server = sandbox(tier="extended")
+    with Proxy(server, drop_last) as proxy, pytest.raises(MalformedResponseError, match="answered"):
+        extract_day(_today(), data_dir=tmp_path, settings=settings_for(proxy))
+    assert raw_files(tmp_path) == {}
+
+
 def _assert_clean(text: str) -> None:
     basic = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
     assert SECRET not in text
@@ -157,6 +172,7 @@ def test_no_secret_in_logs_exceptions_summary_or_files(sandbox, tmp_path, caplog
             Fault("rate_limit", on_requests=(10,), retry_after=0),
         ),
     )
+    servers = [server]
     settings = settings_for(server)
     texts += [repr(settings), str(settings)]
     summary = extract_day(DAY, data_dir=tmp_path, settings=settings)
@@ -171,6 +187,7 @@ def test_no_secret_in_logs_exceptions_summary_or_files(sandbox, tmp_path, caplog
     ]
     for fault in failing:
         broken = sandbox(faults=FaultPlan.of(fault))
+        servers.append(broken)
         with pytest.raises(IngestionError) as info:
             extract_day(DAY, data_dir=tmp_path / "x", settings=settings_for(broken, max_attempts=2))
         if fault.kind == "rate_limit":
@@ -181,6 +198,10 @@ def test_no_secret_in_logs_exceptions_summary_or_files(sandbox, tmp_path, caplog
     texts.append(caplog.text)
     texts += [r.getMessage() for r in caplog.records]
     texts += [b.decode("utf-8") for b in raw_files(tmp_path).values()]
-    assert "Authorization" not in caplog.text or SECRET not in caplog.text
+    # The access tokens the sandboxes issued are credentials too.
+    tokens = [token for s in servers for token in s._tokens]
+    assert len(tokens) >= len(servers)
     for text in texts:
         _assert_clean(text)
+        for token in tokens:
+            assert token not in text

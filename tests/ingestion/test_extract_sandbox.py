@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ingestion.extract import (
     extract_top_tracks,
     write_summary,
 )
+from ingestion.raw_writer import FILE_MODE
 from ingestion.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,6 +200,7 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
     env.update(DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     env.pop("ARTISTS_FILE", None)
     today = datetime.now(UTC).date().isoformat()
+    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "ingestion", "extract", "--date", today],
         cwd=tmp_path,
@@ -207,11 +210,14 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 20  # "a few seconds" (about 1 s here), imports included
     assert "no Spotify credentials: using the offline sandbox" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["mode"] == "sandbox"
     for entity in ("artists", "albums", "top_tracks"):
-        assert (tmp_path / "raw" / entity / f"{today}.csv").stat().st_size > 100
+        written = (tmp_path / "raw" / entity / f"{today}.csv").stat()
+        assert written.st_size > 100
+        assert written.st_mode & 0o777 == FILE_MODE  # readable like any file, not mkstemp's 0600
     assert (tmp_path / "raw" / "runs" / f"{today}.json").exists()
     assert not list(tmp_path.glob(".cache*"))  # tokens stay in memory (MemoryCacheHandler)
 

@@ -53,6 +53,7 @@ def test_transient_faults_are_retried_to_the_same_files(sandbox, tmp_path, basel
         assert summary["retries"] >= 1
     if fault.kind == "rate_limit":
         assert summary["rate_limited"] == 2
+        assert summary["duration_seconds"] >= 1.0  # Retry-After=1 was waited out
     if fault.kind == "expire_token":
         assert summary["requests"]["token"] == 2  # one refresh
     # The client's count and the server's agree, retries included.
@@ -99,6 +100,10 @@ def test_fatal_faults_fail_cleanly_leaving_no_file(sandbox, tmp_path, baseline, 
     with pytest.raises(error, match=match):
         extract_day(DAY, data_dir=tmp_path, settings=settings)
     assert raw_files(tmp_path) == {}
+    if fault.kind == "expire_token":
+        # One refresh, then a clear failure: neither none nor a refresh loop.
+        counts = server.request_counts
+        assert (counts["token"], counts["artist_top_tracks"]) == (2, 2)
 
 
 def test_a_failed_rerun_leaves_the_previous_files_alone(sandbox, tmp_path, baseline):

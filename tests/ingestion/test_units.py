@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
 import time
 
@@ -186,6 +187,10 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     atomic_write_bytes(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["f.csv"]
+    # The process umask applies, as for any file it writes (mkstemp alone gives 0600).
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_reference_objects_parse_into_rows():

@@ -8,6 +8,7 @@ import sandbox_schema as schema
 from sandbox_helpers import DUA_LIPA
 
 from ingestion.sandbox.catalogue import ROSTER
+from ingestion.sandbox.ids import is_valid_id
 
 HIDDEN = {"popularity", "followers", "label", "album_group", "available_markets", "linked_from"}
 
@@ -127,3 +128,30 @@ def test_generated_artists_are_served_for_load_tests():
         for artist_id in server.generated_artist_ids[:5]:
             assert client.ok(f"artists/{artist_id}")["id"] == artist_id
             assert client.ok(f"artists/{artist_id}/albums", {"limit": 10})["total"] > 0
+
+
+def _catalogue_objects(value, found=None) -> list[dict]:
+    """Every artist, album and track object in an answer, nested ones included."""
+    found = [] if found is None else found
+    if isinstance(value, dict):
+        if value.get("type") in ("artist", "album", "track") and "id" in value:
+            found.append(value)
+        for v in value.values():
+            _catalogue_objects(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _catalogue_objects(v, found)
+    return found
+
+
+def test_ids_uris_hrefs_and_external_urls_agree_everywhere(ext, sample):
+    seen = set()
+    for _, path, params in _cases(sample):
+        for obj in _catalogue_objects(ext.ok(path, params)):
+            kind, item_id = obj["type"], obj["id"]
+            assert is_valid_id(item_id), obj
+            assert obj["uri"] == f"spotify:{kind}:{item_id}"
+            assert obj["href"] == f"https://api.spotify.com/v1/{kind}s/{item_id}"
+            assert obj["external_urls"] == {"spotify": f"https://open.spotify.com/{kind}/{item_id}"}
+            seen.add(kind)
+    assert seen == {"artist", "album", "track"}

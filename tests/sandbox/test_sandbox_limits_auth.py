@@ -66,14 +66,36 @@ def test_unknown_ids_get_404_and_null_in_batches(ext, sample):
     for path in (f"artists/{unknown}", f"albums/{unknown}", f"tracks/{unknown}"):
         _error(ext.get(path), 404)
     _error(ext.get(f"artists/{unknown}/albums"), 404)
+    _error(ext.get(f"artists/{unknown}/top-tracks"), 404)
+    _error(ext.get(f"albums/{unknown}/tracks"), 404)
     answer = ext.ok("tracks", {"ids": f"{sample['track']},{unknown}"})
     assert answer["tracks"][0]["id"] == sample["track"]
     assert answer["tracks"][1] is None
 
 
-def test_missing_or_invalid_token_gets_401(ext):
-    _error(ext.get(f"artists/{DUA_LIPA}", token=None), 401)
-    _error(ext.get(f"artists/{DUA_LIPA}", token="not-a-token"), 401)
+ENDPOINT_PATHS = [
+    (f"artists/{DUA_LIPA}", {}),
+    ("artists", {"ids": DUA_LIPA}),
+    (f"artists/{DUA_LIPA}/albums", {"limit": 10}),
+    (f"artists/{DUA_LIPA}/top-tracks", {}),
+    ("albums", {"ids": DUA_LIPA}),
+    ("tracks", {"ids": DUA_LIPA}),
+    ("search", {"q": "Oasis", "type": "track"}),
+]
+
+
+@pytest.mark.parametrize("tier", ["extended", "development"])
+def test_missing_or_invalid_token_gets_401_on_every_endpoint(ext, dev, sample, tier):
+    client = ext if tier == "extended" else dev
+    paths = [
+        *ENDPOINT_PATHS,
+        (f"albums/{sample['album']}", {}),
+        (f"albums/{sample['album']}/tracks", {}),
+        (f"tracks/{sample['track']}", {}),
+    ]
+    for path, params in paths:
+        _error(client.get(path, params, token=None), 401, "No token provided")
+        _error(client.get(path, params, token="not-a-token"), 401, "Invalid access token")
 
 
 def test_tokens_expire_after_their_lifetime():
