@@ -101,19 +101,19 @@ def test_the_dags_serialize(dagbag):
 
 
 def test_importing_the_dag_files_is_fast():
-    """Time the DAG files alone (Airflow's own import is measured apart), in a fresh process."""
+    """Time each DAG file alone (Airflow's own import is measured apart), in a fresh process."""
     script = textwrap.dedent(
         f"""
         import importlib.util, sys, time
         t0 = time.perf_counter()
         import airflow.sdk
-        t1 = time.perf_counter()
+        print(f"TIME airflow.sdk {{time.perf_counter() - t0:.3f}}")
         for path in {[str(p) for p in DAG_FILES]!r}:
+            t1 = time.perf_counter()
             spec = importlib.util.spec_from_file_location("dagfile_" + str(hash(path)), path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-        t2 = time.perf_counter()
-        print(f"{{t1 - t0:.3f}} {{t2 - t1:.3f}}")
+            print(f"TIME {{path.rsplit('/', 1)[-1]}} {{time.perf_counter() - t1:.3f}}")
         """
     )
     out = subprocess.run(
@@ -124,9 +124,23 @@ def test_importing_the_dag_files_is_fast():
         check=True,
         env=_clean_env(),
     )
-    framework, dag_files = (float(x) for x in out.stdout.split()[-2:])
-    print(f"\nimport airflow.sdk: {framework:.3f}s; all DAG files: {dag_files:.3f}s")
-    assert dag_files < 10
+    times = {
+        name: float(value)
+        for _, name, value in (
+            line.split() for line in out.stdout.splitlines() if line.startswith("TIME ")
+        )
+    }
+    framework = times.pop("airflow.sdk")
+    print(
+        f"\nimport airflow.sdk: {framework:.3f}s; "
+        + ", ".join(f"{n}: {t:.3f}s" for n, t in times.items())
+    )
+    assert set(times) == {p.name for p in DAG_FILES}
+    # The target is under a second for all DAG files together (Airflow itself excluded); the
+    # figure above is the benchmark. The assertion's bound is generous so that a busy shared
+    # machine cannot make it flake, yet it still catches I/O or heavy imports at parse time.
+    total = sum(times.values())
+    assert total < 10, f"importing the DAG files took {total:.1f}s: {times}"
 
 
 def _clean_env():

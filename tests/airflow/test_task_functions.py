@@ -194,3 +194,37 @@ def test_the_dbt_run_waits_for_active_ingest_runs_then_goes_on():
     naps.clear()
     waited = transform.wait_for_ingest(lambda: 1, timeout=15, poll=5, sleep=naps.append)
     assert (waited, naps) == (15, [5, 5, 5])
+
+
+def _fake_run(*nodes):
+    from warehouse.dbt_runner import DbtRun, NodeResult
+
+    results = [
+        NodeResult(f"{kind}.spotify.{name}", name, kind, status, 0.1)
+        for name, kind, status in nodes
+    ]
+    failed = any(status in ("fail", "error") for _, _, status in nodes)
+    return DbtRun(command=["build"], success=not failed, nodes=results)
+
+
+def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch):
+    from warehouse.dbt_runner import DbtError
+
+    failing = _fake_run(
+        ("fact_track_popularity", "model", "success"),
+        ("popularity_in_range_stg_spotify__tracks_popularity", "test", "fail"),
+    )
+    monkeypatch.setattr(transform, "_dbt", lambda command: failing)
+    with pytest.raises(AirflowFailException, match="popularity_in_range_stg_spotify__tracks"):
+        transform.build()
+    # A model error is not the data's fault: DbtError, which Airflow retries.
+    broken = _fake_run(("fact_track_popularity", "model", "error"))
+    monkeypatch.setattr(transform, "_dbt", lambda command: broken)
+    with pytest.raises(DbtError, match="fact_track_popularity") as info:
+        transform.build()
+    assert not isinstance(info.value, AirflowFailException)
+    passing = _fake_run(("fact_track_popularity", "model", "success"), ("t", "test", "pass"))
+    monkeypatch.setattr(transform, "_dbt", lambda command: passing)
+    summary = transform.build()
+    assert summary["status"] == "success"
+    assert summary["nodes"] == 2

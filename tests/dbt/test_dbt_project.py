@@ -30,6 +30,11 @@ SNAPSHOTS = {
     "snap_spotify__albums": "album_id",
     "snap_spotify__tracks": "track_id",
 }
+SINGULAR_TESTS = {
+    "assert_one_current_snapshot_row_per_key",
+    "assert_snapshot_versions_do_not_overlap",
+    "assert_fact_track_popularity_grain",
+}
 MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
 
 
@@ -121,6 +126,7 @@ def test_first_build_runs_models_snapshots_and_tests(pipeline):
         in (by_type["unit_test"])
     )
     assert set(SNAPSHOTS) == by_type["snapshot"]
+    assert by_type["test"] >= SINGULAR_TESTS
     assert len(by_type["test"]) > 100
     assert len(by_type["unit_test"]) >= 4
     counts = pipeline["after_first"]["counts"]
@@ -197,6 +203,77 @@ def test_snapshot_versions_follow_real_changes_only(pipeline):
         new_day = pipeline["days"][5]
         assert len(after["snap_spotify__artists"]) > len(before["snap_spotify__artists"])
         assert any(row[1].date() == new_day for row in after["snap_spotify__tracks"])
+
+
+# Run on one tier: the test's logic does not depend on it.
+@pytest.mark.parametrize("pipeline", ["extended"], indirect=True)
+def test_fact_grain_test_catches_a_doubled_and_a_missing_row(pipeline):
+    wh = pipeline["wh"]
+    keys = wh.query(
+        "select track_id, snapshot_date from fact_track_popularity "
+        "order by snapshot_date, track_id limit 2"
+    )
+    where = "track_id = ? and snapshot_date = ?"
+    with duckdb.connect(str(wh.duckdb_path)) as con:
+        saved = [
+            row
+            for key in keys
+            for row in con.execute(
+                f"select * from fact_track_popularity where {where}", list(key)
+            ).fetchall()
+        ]
+        # Double the first row, drop the second.
+        con.execute(
+            f"insert into fact_track_popularity select * from fact_track_popularity where {where}",
+            list(keys[0]),
+        )
+        con.execute(f"delete from fact_track_popularity where {where}", list(keys[1]))
+    try:
+        result = wh.dbt("test", "--select", "assert_fact_track_popularity_grain")
+        assert result.returncode != 0
+        assert result.failed() == {"assert_fact_track_popularity_grain"}
+        assert "Got 2 results" in result.output, result.output[-3000:]
+    finally:
+        with duckdb.connect(str(wh.duckdb_path)) as con:
+            for key in keys:
+                con.execute(f"delete from fact_track_popularity where {where}", list(key))
+            placeholders = ", ".join("?" * len(saved[0]))
+            con.executemany(f"insert into fact_track_popularity values ({placeholders})", saved)
+    assert wh.dbt("test", "--select", "assert_fact_track_popularity_grain").returncode == 0
+
+
+DIMENSIONS = {
+    "dim_artist": "snap_spotify__artists",
+    "dim_album": "snap_spotify__albums",
+    "dim_track": "snap_spotify__tracks",
+}
+
+
+def test_dimension_validity_comes_from_the_current_snapshot_version(pipeline):
+    wh, days = pipeline["wh"], pipeline["days"]
+    for dim, snapshot in DIMENSIONS.items():
+        key = SNAPSHOTS[snapshot]
+        # Every versioned row: valid_from / valid_to are those of the current version.
+        mismatched = wh.query(
+            f"select count(*) from {dim} d join {snapshot} s using ({key}) "
+            f"where s.dbt_valid_to is null and (d.valid_from is distinct from "
+            f"cast(s.dbt_valid_from as date) or d.valid_to is not null)"
+        )[0][0]
+        assert mismatched == 0, dim
+        versioned, dim_rows = wh.query(
+            f"select count(*) filter (where version_count > 0), count(*) from {dim}"
+        )[0]
+        assert versioned == wh.query(f"select count(distinct {key}) from {snapshot}")[0][0], dim
+        assert dim_rows >= versioned > 0, dim
+        bounds = wh.query(f"select min(valid_from), max(valid_from) from {dim}")[0]
+        assert days[0] <= bounds[0] <= bounds[1] <= days[5], (dim, bounds)
+    if pipeline["tier"] == "extended":
+        # Track popularity moves daily in the sandbox: the sixth day opened current versions.
+        assert wh.query(f"select count(*) from dim_track where valid_from = '{days[5]}'")[0][0]
+    else:
+        # No attribute of a tracked artist changes in Development Mode: still the first version.
+        starts = wh.query("select distinct valid_from from dim_artist where version_count > 0")
+        assert starts == [(days[0],)], starts
 
 
 def _raw_rows(data_dir: Path, entity: str, day: date | None = None) -> list[dict]:
