@@ -82,13 +82,9 @@ def triggering_snapshot_dates(triggering_asset_events: Mapping[Any, Iterable[Any
 
 def raw_snapshot_dates(folder: str | None = None) -> list[str]:
     """Snapshot dates with all three raw files (`raw/<entity>/<date>.csv`) present."""
-    raw = os.path.join(folder or data_dir(), "raw")
-    per_entity = []
-    for entity in ("artists", "top_tracks", "albums"):
-        path = os.path.join(raw, entity)
-        names = os.listdir(path) if os.path.isdir(path) else []
-        per_entity.append({n[:-4] for n in names if n.endswith(".csv") and len(n) == 14})
-    return sorted(set.intersection(*per_entity))
+    from warehouse.snapshot_history import raw_snapshot_dates as dates_in
+
+    return dates_in(folder or data_dir())
 
 
 def loaded_snapshot_dates(path: str | None = None) -> list[str]:
@@ -141,21 +137,34 @@ def source_freshness() -> dict[str, Any]:
 def build() -> dict[str, Any]:
     """`dbt build` (seeds, models, snapshots and tests in DAG order); its summary for XCom.
 
+    When the run adds several snapshot dates, each but the latest is first snapshotted as of
+    itself (warehouse.snapshot_history), so the SCD2 snapshots get a version per date and
+    change, whatever the number of dates one run builds; the summary lists them
+    (`snapshot_history_dates`).
+
     A failing test fails the task at once (no retry: the data will not change) with the test's
     name in the error; another failure is raised as DbtError and retried (e.g. a DuckDB lock
     held by a process outside Airflow).
     """
     from warehouse.dbt_runner import DbtTestFailure, raise_for_failures
+    from warehouse.snapshot_history import build_with_snapshot_history
 
-    run = _dbt(["build"])
-    try:
-        raise_for_failures(run)
-    except DbtTestFailure as failure:
-        from airflow.sdk.exceptions import AirflowFailException
+    def check(run) -> None:
+        try:
+            raise_for_failures(run)
+        except DbtTestFailure as failure:
+            from airflow.sdk.exceptions import AirflowFailException
 
-        raise AirflowFailException(str(failure)) from None
+            raise AirflowFailException(str(failure)) from None
+
+    dbt_environment()
+    done = build_with_snapshot_history(
+        _dbt, data_dir=data_dir(), duckdb_path=duckdb_path(), check=check
+    )
+    run = done.build
     summary = run.summary()
     summary["nodes"] = len(run.nodes)
+    summary["snapshot_history_dates"] = done.history_dates
     return summary
 
 

@@ -8,12 +8,36 @@
     - The state's hash is compared day to day over all snapshot dates; state_started_at is the
       first date of the latest run of identical hashes. A backfill of several dates at once
       therefore gives the true start of the current state, and a rerun of a day changes nothing.
+    - The var `snapshot_as_of` (YYYY-MM-DD, default null = the latest date; or the environment
+      variable DBT_SNAPSHOT_AS_OF) computes the state as of that date: only rows with
+      snapshot_date <= it count. warehouse.snapshot_history runs the snapshots once per new
+      snapshot date with it, so every date gets its versions whatever the number of dates one
+      build processes.
 -#}
+{#- The var snapshot_as_of, else the environment variable DBT_SNAPSHOT_AS_OF (what
+    warehouse.snapshot_history sets: a changed variable keeps dbt's partial parsing), else none. -#}
+{% macro snapshot_as_of() %}
+    {%- set as_of = var('snapshot_as_of', none) or env_var('DBT_SNAPSHOT_AS_OF', '') or none -%}
+    {%- if as_of is not none and as_of | string | trim != '' -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of | string) -%}
+            {{ exceptions.raise_compiler_error(
+                "snapshot_as_of (var, or DBT_SNAPSHOT_AS_OF) must be a date YYYY-MM-DD, got: " ~ as_of
+            ) }}
+        {%- endif -%}
+        {{ return(as_of | string) }}
+    {%- endif -%}
+    {{ return(none) }}
+{% endmacro %}
+
 {% macro entity_state(relation, key, attributes) %}
+{%- set as_of = snapshot_as_of() %}
 
 with history as (
 
     select * from {{ relation }}
+    {%- if as_of %}
+    where snapshot_date <= cast('{{ as_of }}' as date)
+    {%- endif %}
 
 ),
 

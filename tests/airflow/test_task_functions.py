@@ -15,6 +15,7 @@ from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from ingestion.settings import Settings
 from orchestration import ingest, transform
 from orchestration.assets import mart_asset, raw_asset
+from warehouse.dbt_runner import raise_for_failures
 
 YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)
 
@@ -228,3 +229,44 @@ def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch)
     summary = transform.build()
     assert summary["status"] == "success"
     assert summary["nodes"] == 2
+
+
+def test_the_build_snapshots_each_new_date_but_the_latest_first(tmp_path, monkeypatch):
+    """warehouse.snapshot_history: several new raw dates are snapshotted one by one, as of
+    each (DBT_SNAPSHOT_AS_OF), before the build; one new date needs the build only."""
+    from warehouse import snapshot_history as history
+
+    assert history.history_dates(["2026-11-20", "2026-11-19", "2026-11-21"], None) == [
+        "2026-11-19",
+        "2026-11-20",
+    ]
+    assert history.history_dates(["2026-11-19", "2026-11-20", "2026-11-21"], "2026-11-20") == []
+    assert history.history_dates(["2026-11-19"], "2026-11-20") == []
+
+    for entity in ("artists", "top_tracks", "albums"):
+        (tmp_path / "raw" / entity).mkdir(parents=True)
+        for day in ("2026-11-19", "2026-11-20", "2026-11-21"):
+            (tmp_path / "raw" / entity / f"{day}.csv").write_text("x\n")
+    monkeypatch.setenv(history.AS_OF_ENV, "kept")
+    seen = []
+
+    def run(command):
+        seen.append(
+            (
+                command[0],
+                command[2] if len(command) > 2 else None,
+                history.os.environ.get(history.AS_OF_ENV),
+            )
+        )
+        return _fake_run(("t", "test", "pass"))
+
+    done = history.build_with_snapshot_history(
+        run, data_dir=tmp_path, duckdb_path=tmp_path / "none.duckdb", check=raise_for_failures
+    )
+    assert done.history_dates == ["2026-11-19", "2026-11-20"]
+    assert seen == [
+        ("build", "+resource_type:snapshot", "2026-11-19"),
+        ("build", "1+resource_type:snapshot", "2026-11-20"),
+        ("build", None, None),
+    ]
+    assert history.os.environ[history.AS_OF_ENV] == "kept"

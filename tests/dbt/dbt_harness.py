@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.snapshot_history import AS_OF_ENV, build_with_snapshot_history
+
 ROOT = Path(__file__).resolve().parents[2]
 DBT = ROOT / ".venv" / "bin" / "dbt"
 ENTITIES = ("artists", "albums", "top_tracks")
@@ -50,6 +52,10 @@ class DbtResult:
             for r in self.results
             if r["unique_id"].startswith(resource_type + ".") and r["status"] in ("fail", "error")
         }
+
+
+def _check(result: DbtResult) -> None:
+    assert result.returncode == 0, result.output[-6000:]
 
 
 @dataclass
@@ -100,9 +106,19 @@ class Warehouse:
         return DbtResult(run.returncode, run.stdout + run.stderr, results)
 
     def build(self) -> DbtResult:
-        result = self.dbt("build")
-        assert result.returncode == 0, result.output[-6000:]
-        return result
+        """What the DAG's build task does (warehouse.snapshot_history): each new snapshot date
+        but the latest snapshotted as of itself, then `dbt build`; the build's result."""
+        commands: list[tuple[list[str], str | None]] = []
+
+        def run(command: list[str]) -> DbtResult:
+            commands.append((command, os.environ.get(AS_OF_ENV)))
+            return self.dbt(*command)
+
+        done = build_with_snapshot_history(
+            run, data_dir=self.data_dir, duckdb_path=self.duckdb_path, check=_check
+        )
+        self.last_build_commands = commands  # (dbt command, as-of date), the build last
+        return done.build
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.duckdb_path), read_only=True) as con:

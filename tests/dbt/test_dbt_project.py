@@ -66,8 +66,13 @@ def pipeline(request, raw_source, tmp_path_factory):
     copy_days(raw_source[tier], wh.data_dir, days[:5])
 
     first = wh.build()
+    first_commands = wh.last_build_commands
     after_first = warehouse_state(wh)
+    staging_after_first = {
+        name: _staging_rows(wh, name, key) for name, key in STAGING_OF_SNAPSHOT.items()
+    }
     wh.build()
+    rerun_commands = wh.last_build_commands
     after_rerun = warehouse_state(wh)
 
     # Mark a row of an already loaded day, then add the sixth day.
@@ -84,6 +89,7 @@ def pipeline(request, raw_source, tmp_path_factory):
         )
     copy_days(raw_source[tier], wh.data_dir, days[5:])
     wh.build()
+    new_day_commands = wh.last_build_commands
     after_new_day = warehouse_state(wh)
     marker_after_new_day = wh.query(
         f"select popularity_change from fact_track_popularity "
@@ -105,7 +111,9 @@ def pipeline(request, raw_source, tmp_path_factory):
         "days": days,
         "first": first,
         "after_first": after_first,
+        "staging_after_first": staging_after_first,
         "after_rerun": after_rerun,
+        "commands": (first_commands, rerun_commands, new_day_commands),
         "after_new_day": after_new_day,
         "marked": (marked_day, marked_track, marker_after_new_day),
     }
@@ -203,6 +211,121 @@ def test_snapshot_versions_follow_real_changes_only(pipeline):
         new_day = pipeline["days"][5]
         assert len(after["snap_spotify__artists"]) > len(before["snap_spotify__artists"])
         assert any(row[1].date() == new_day for row in after["snap_spotify__tracks"])
+
+
+# The tracked attributes of each snapshot, as in its int_spotify__*_states model.
+SNAPSHOT_ATTRIBUTES = {
+    "snap_spotify__artists": ("artist_name", "popularity", "follower_count", "genres"),
+    "snap_spotify__albums": (
+        "album_name",
+        "album_type",
+        "total_tracks",
+        "release_date",
+        "release_date_precision",
+        "label",
+        "popularity",
+        "primary_artist_id",
+    ),
+    "snap_spotify__tracks": (
+        "track_name",
+        "album_id",
+        "primary_artist_id",
+        "popularity",
+        "duration_ms",
+        "is_explicit",
+        "isrc",
+        "disc_number",
+        "track_number",
+    ),
+}
+STAGING_OF_SNAPSHOT = {
+    "snap_spotify__artists": "stg_spotify__artists",
+    "snap_spotify__albums": "stg_spotify__albums",
+}
+
+
+def _staging_rows(wh: Warehouse, snapshot: str, staging: str) -> list[tuple]:
+    key = SNAPSHOTS[snapshot]
+    columns = ", ".join(SNAPSHOT_ATTRIBUTES[snapshot])
+    return wh.query(f"select {key}, snapshot_date, {columns} from {staging}")
+
+
+def _raw_track_rows(data_dir: Path, days: list[date]) -> list[tuple]:
+    """(track_id, day, *tracked attributes) from the raw top tracks' JSON, in plain Python."""
+    rows = {}
+    for day in days:
+        for row in _raw_rows(data_dir, "top_tracks", day):
+            track = json.loads(row["track_json"])
+            rows[(row["track_id"], day)] = (
+                row["track_id"],
+                day,
+                track.get("name", row["track_name"]),
+                track["album"]["id"],
+                track["artists"][0]["id"],
+                track.get("popularity"),
+                track.get("duration_ms"),
+                track.get("explicit"),
+                (track.get("external_ids") or {}).get("isrc"),
+                track.get("disc_number"),
+                track.get("track_number"),
+            )
+    return list(rows.values())
+
+
+def _expected_versions(rows: list[tuple]) -> list[tuple]:
+    """SCD2 versions, one per run of consecutive days with the same state, from rows
+    (key, day, *attributes): every attribute carried forward from its last non-NULL value."""
+    by_key = defaultdict(list)
+    for key, day, *attributes in rows:
+        by_key[key].append((day, [tuple(a) if isinstance(a, list) else a for a in attributes]))
+    versions = []
+    for key, days in by_key.items():
+        state, starts = None, []
+        for day, attributes in sorted(days, key=lambda d: d[0]):
+            known = [
+                value if value is not None else (state[i] if state else None)
+                for i, value in enumerate(attributes)
+            ]
+            if known != state:
+                starts.append(day)
+            state = known
+        ends = [*starts[1:], None]
+        versions += [(key, start, end) for start, end in zip(starts, ends, strict=True)]
+    return sorted(versions, key=lambda v: (v[0], v[1]))
+
+
+def test_snapshots_hold_one_version_per_daily_state_change_of_a_multi_day_build(pipeline):
+    """Five days built in one go: each snapshot date got its versions (not only the last one),
+    exactly those of an independent recomputation; Development Mode NULLs open none."""
+    days = pipeline["days"][:5]
+    first, rerun, new_day = pipeline["commands"]
+    # The first build snapshotted the four earlier dates one by one, then built; afterwards a
+    # single new date (or none) needs the plain build only.
+    assert [as_of for _, as_of in first[:-1]] == [d.isoformat() for d in days[:4]]
+    assert first[-1] == rerun[-1] == new_day[-1] == (["build"], None)
+    assert len(rerun) == len(new_day) == 1
+
+    expected_rows = {
+        "snap_spotify__tracks": _raw_track_rows(pipeline["wh"].data_dir, days),
+        **pipeline["staging_after_first"],
+    }
+    for snapshot, rows in expected_rows.items():
+        actual = [
+            (key, valid_from.date(), valid_to.date() if valid_to else None)
+            for key, valid_from, valid_to, _ in pipeline["after_first"]["versions"][snapshot]
+        ]
+        expected = _expected_versions(rows)
+        assert actual == expected, snapshot
+    tracks = pipeline["after_first"]["versions"]["snap_spotify__tracks"]
+    track_count = len({row[0] for row in tracks})
+    if pipeline["tier"] == "extended":
+        # Popularity moves daily in the sandbox: versions start on the days inside the batch.
+        starts = {row[1].date() for row in tracks}
+        assert set(days[1:4]) <= starts, starts
+        assert len(tracks) > 2 * track_count
+    else:
+        # No popularity and no other change in Development Mode: one version per track.
+        assert len(tracks) == track_count
 
 
 # Run on one tier: the test's logic does not depend on it.
