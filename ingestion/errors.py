@@ -11,6 +11,10 @@ from __future__ import annotations
 class IngestionError(Exception):
     """Base class: the run cannot go on until the user changes something."""
 
+    # Whether running the same step again later may succeed without anyone changing anything
+    # (an outage, a rate limit, a garbled answer). Orchestrators retry only these.
+    retryable = False
+
 
 class ConfigError(IngestionError):
     """A setting (environment variable or argument) is invalid."""
@@ -44,13 +48,19 @@ class SpotifyApiError(IngestionError):
 class ApiUnavailableError(SpotifyApiError):
     """Transient failures (5xx, timeouts, dropped connections) outlasted every retry."""
 
+    retryable = True
+
 
 class MalformedResponseError(SpotifyApiError):
     """A response was not valid JSON, or lacked a field the pipeline needs."""
 
+    retryable = True
+
 
 class RateLimitError(SpotifyApiError):
     """A 429 asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER allows."""
+
+    retryable = True
 
     def __init__(self, message: str, *, retry_after: float, reason: str | None, endpoint: str):
         super().__init__(message, status=429, endpoint=endpoint)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+# The raw entities, in the order a run writes them (albums need the top tracks' albums).
+RAW_ENTITIES = ("artists", "top_tracks", "albums")
 ARTIST_COLUMNS = ["snapshot_date", "extracted_at", "artist_id", "artist_name", "artist_json"]
 ALBUM_COLUMNS = [
     "snapshot_date",

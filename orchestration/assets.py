@@ -16,10 +16,10 @@ from pathlib import PurePath
 
 from airflow.sdk import Asset
 
+from ingestion.raw_writer import RAW_ENTITIES
 from warehouse.models import MART_MODELS
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RAW_ENTITIES = ("artists", "top_tracks", "albums")  # in the order the ingestion DAG writes them
 DUCKDB_POOL = "duckdb_writer"
 SPOTIFY_CONN_ID = "spotify_default"
 

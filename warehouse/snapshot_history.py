@@ -31,12 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ingestion.raw_writer import RAW_ENTITIES
+
 R = TypeVar("R")
 
 SNAPSHOTS = ("snap_spotify__artists", "snap_spotify__albums", "snap_spotify__tracks")
 WATERMARK_TABLE = "snapshot_as_of_dates"
 AS_OF_ENV = "DBT_SNAPSHOT_AS_OF"  # read by the macro entity_state (dbt var snapshot_as_of wins)
-RAW_ENTITIES = ("artists", "top_tracks", "albums")
 
 
 def raw_snapshot_dates(data_dir: str | os.PathLike) -> list[str]:

@@ -241,3 +241,25 @@ def test_settings_from_an_airflow_connection(monkeypatch):
     assert settings.access_tier == "development"
     assert settings.max_workers == 2
     assert SECRET not in repr(settings)
+
+
+def test_only_transient_errors_are_retryable():
+    """Orchestrators retry on `retryable`: an outage may pass, a bad setting never does."""
+    from ingestion import errors
+
+    retryable = {errors.ApiUnavailableError, errors.MalformedResponseError, errors.RateLimitError}
+    permanent = {
+        errors.ConfigError,
+        errors.RosterError,
+        errors.InvalidArtistIdError,
+        errors.SnapshotDateError,
+        errors.MissingInputError,
+        errors.AuthenticationError,
+        errors.ForbiddenError,
+        errors.NotFoundError,
+        errors.TierError,
+    }
+    for cls in retryable:
+        assert cls.retryable, cls
+    for cls in permanent:
+        assert not cls.retryable, cls
