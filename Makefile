@@ -13,12 +13,14 @@ export DUCKDB_PATH ?= $(DATA_DIR)/warehouse/spotify.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)/dbt
 export DO_NOT_TRACK := 1
 
-AIRFLOW_PORT ?= 8080
-DOCS_PORT ?= 8081
-DASHBOARD_PORT ?= 8501
-SANDBOX_PORT ?= 8765
+export AIRFLOW_PORT ?= 8080
+export DOCS_PORT ?= 8081
+export DASHBOARD_PORT ?= 8501
+export SANDBOX_PORT ?= 8765
+# The day `make extract` loads (UTC today unless given: make extract DATE=2026-11-20).
+DATE ?= $(shell date -u +%F)
 
-.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean
+.PHONY: help venv test pytest lint format test-packages run extract sandbox docs airflow dashboard lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,17 +42,25 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The dashboard's end-to-end test drives Debian's Chromium; install it once if it is missing
-# (as root, or through sudo).
-browser: ## Install Debian's chromium for the dashboard's browser test (once)
-	@command -v chromium >/dev/null || { \
+# Debian packages the tests drive for real, installed once when missing (as root, or through
+# sudo): Chromium for the dashboard's browser test, faketime for `make run` before 06:00 UTC.
+TEST_PACKAGES := chromium faketime
+test-packages: ## Install the Debian packages the tests need (once, only the missing ones)
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests: $$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-# pytest exits 5 when it collects nothing; that must not fail CI while the suite is small.
-test: lint browser ## Lint, then run the whole test suite
-	$(BIN)/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
+test: lint test-packages pytest ## Lint, then run the whole test suite
+
+# pytest's exit 5 (no test collected) fails too: a suite that ran nothing proves nothing.
+pytest: $(STAMP) ## Run pytest only (PYTEST_ARGS="-k name" to select)
+	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test FAILED: pytest collected no tests" >&2; fi; \
+	exit $$status
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
 # dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).
@@ -61,7 +71,7 @@ airflow: $(STAMP) ## Airflow UI in the foreground (prints the URL and the admin 
 	$(PY) -m orchestration --port $(AIRFLOW_PORT) airflow
 
 extract: $(STAMP) ## Extract one day: make extract DATE=YYYY-MM-DD
-	$(PY) -m ingestion extract --date $${DATE:-$$(date -u +%F)}
+	$(PY) -m ingestion extract --date $(DATE)
 
 sandbox: $(STAMP) ## Serve the offline Spotify sandbox in the foreground
 	$(PY) -m ingestion sandbox --port $(SANDBOX_PORT)

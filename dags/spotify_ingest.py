@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 
 from orchestration.assets import raw_asset
 
@@ -55,7 +55,10 @@ def _snapshot_date(context):
 @dag(
     dag_id="spotify_ingest",
     description="Spotify API -> raw CSVs (artists, top tracks, albums), one snapshot day a run",
-    schedule="0 6 * * *",  # daily, 06:00 UTC
+    # Daily at 06:00 UTC; the run's logical date is that instant, so its snapshot date is the
+    # run's own day. Pinned to the trigger timetable so that a change of the
+    # `create_cron_data_intervals` setting cannot shift logical dates by a day.
+    schedule=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

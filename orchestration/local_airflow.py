@@ -15,8 +15,10 @@ instance uses this repository's DAGs only (no examples), DAGs unpaused at creati
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,10 +26,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 from orchestration.assets import DUCKDB_POOL, REPO_ROOT
@@ -50,6 +53,58 @@ def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class HomeInUseError(AirflowError):
+    """Another process holds the AIRFLOW_HOME's lock (a `make run` or `make airflow`)."""
+
+
+class HomeLock:
+    """An exclusive lock on one AIRFLOW_HOME, held while a `make run` or `make airflow` uses it.
+
+    Two Airflows on one home would share its SQLite database, logs and DAG runs: the second
+    refuses at once, saying which process holds the home and how to stop it. The lock is an
+    `flock` on `<home>/airflow.lock`, so the kernel releases it when its holder dies, however
+    it dies: a stale file never blocks a later run. The file's text says who holds it.
+    """
+
+    def __init__(self, home: str | os.PathLike) -> None:
+        self.path = Path(home) / "airflow.lock"
+        self._file = None
+
+    def holder(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            holder = self.holder()
+            pid = holder.get("pid", "?")
+            raise HomeInUseError(
+                f"another Airflow already uses {self.path.parent}: PID {pid} "
+                f"(`{holder.get('command', '?')}`, started {holder.get('started_at', '?')}). "
+                f"Wait for it to finish, or stop it with `kill {pid}` (it stops its Airflow "
+                "cleanly), then try again."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        command = shlex.join(psutil.Process().cmdline())
+        handle.write(json.dumps({"pid": os.getpid(), "command": command, "started_at": started}))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()  # closing the descriptor releases the flock
 
 
 def airflow_environment(
@@ -82,6 +137,10 @@ def airflow_environment(
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            # The task and trigger log servers listen on 8793/8794 by default: a second
+            # Airflow on the same machine would collide with the first one there.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             # New DAG files are noticed within seconds (the default waits up to 5 minutes).
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
             "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
@@ -145,18 +204,18 @@ class AirflowClient:
 
     # --- set-up -------------------------------------------------------------------------------
     def ensure_pool(self, name: str = DUCKDB_POOL, slots: int = 1) -> None:
-        body = {"name": name, "slots": slots, "description": POOL_DESCRIPTION}
-        response = self.send("POST", "pools", json=body)
-        if response.status_code == 409:
-            body = {
-                "pool": name,
-                "slots": slots,
-                "description": POOL_DESCRIPTION,
-                "include_deferred": False,
-            }
-            self.request("PATCH", f"pools/{name}", json=body)
-        elif response.status_code not in (200, 201):
-            raise AirflowError(f"creating pool {name} answered {response.status_code}")
+        """Create the pool, or set its size if it exists. Looked up first: a POST of an
+        existing pool makes the api-server print a long IntegrityError traceback."""
+        existing = self.send("GET", f"pools/{name}")
+        if existing.status_code == 404:
+            body = {"name": name, "slots": slots, "description": POOL_DESCRIPTION}
+            self.request("POST", "pools", ok=(200, 201), json=body)
+        elif existing.status_code != 200:
+            raise AirflowError(f"reading pool {name} answered {existing.status_code}")
+        elif existing.json().get("slots") != slots:
+            self.request(
+                "PATCH", f"pools/{name}", json={"slots": slots}, params={"update_mask": "slots"}
+            )
 
     def import_errors(self) -> list[dict]:
         return self.get("importErrors")["import_errors"]
@@ -349,6 +408,7 @@ class LocalAirflow:
         self.client: AirflowClient | None = None
         self.password: str | None = None
         self._output_file = None
+        self.lock = HomeLock(self.home)
 
     @property
     def password_file(self) -> Path:
@@ -366,6 +426,7 @@ class LocalAirflow:
         self.stop()
 
     def start(self) -> None:
+        self.lock.acquire()  # first: a second `make run` must not touch the first one's home
         if port_in_use(self.port):
             raise AirflowError(
                 f"port {self.port} is already in use: stop what uses it or pick another "
@@ -435,11 +496,10 @@ class LocalAirflow:
         if self._output_file is not None:
             self._output_file.close()
             self._output_file = None
+        self.lock.release()
 
 
 def stop_process_tree(process: subprocess.Popen, *, timeout: float = 30) -> None:
-    import psutil
-
     try:
         parent = psutil.Process(process.pid)
         family = [parent, *parent.children(recursive=True)]

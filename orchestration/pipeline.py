@@ -20,34 +20,45 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from orchestration.assets import MART_MODELS, REPO_ROOT, data_dir, duckdb_path
-from orchestration.local_airflow import AirflowClient, AirflowError, LocalAirflow
+from orchestration.local_airflow import AirflowClient, AirflowError, HomeInUseError, LocalAirflow
 
 INGEST_DAG = "spotify_ingest"
 DBT_DAG = "spotify_dbt"
 RAW_ASSET_NAMES = ("raw_artists", "raw_top_tracks", "raw_albums")
-SCHEDULE_HOUR = 6  # spotify_ingest runs daily at 06:00 UTC; manual runs use the same time
+SCHEDULE_HOUR = 6  # spotify_ingest's daily tick, 06:00 UTC (dags/spotify_ingest.py)
 
 
 def default_home() -> Path:
     return Path(REPO_ROOT) / ".airflow"
 
 
-def default_port() -> int:
-    return int(os.environ.get("AIRFLOW_PORT") or 8080)
+def default_port(variable: str = "AIRFLOW_PORT", default: int = 8080) -> int:
+    return int(os.environ.get(variable) or default)
 
 
-def logical_dates(days: int, today: date | None = None) -> list[datetime]:
-    """The logical dates of the last `days` days, oldest first, at the schedule's time."""
-    today = today or datetime.now(UTC).date()
-    return [
-        datetime(d.year, d.month, d.day, SCHEDULE_HOUR, tzinfo=UTC)
-        for d in (today - timedelta(days=n) for n in range(days - 1, -1, -1))
-    ]
+def logical_dates(days: int, now: datetime | None = None) -> list[datetime]:
+    """The logical dates of the last `days` days, oldest first: each day's scheduled tick
+    (06:00 UTC), or its 00:00 UTC while that tick is still ahead of `now`.
+
+    A run starts only once its `run_after` (here its logical date) has passed: today's 06:00
+    would leave a `make run` at 03:00 waiting for hours, midnight never does. Where the tick
+    has passed, using it makes a manual run and the scheduler's own run of that tick (created
+    when the DAG is unpaused) one and the same run. Either way a run's UTC day, its snapshot
+    date, is the day it was triggered for.
+    """
+    now = now or datetime.now(UTC)
+    today = now.astimezone(UTC).date()
+    dates = []
+    for n in range(days - 1, -1, -1):
+        day = today - timedelta(days=n)
+        tick = datetime(day.year, day.month, day.day, SCHEDULE_HOUR, tzinfo=UTC)
+        dates.append(tick if tick <= now else tick.replace(hour=0))
+    return dates
 
 
 def _parse_ts(value: str) -> datetime:
@@ -194,6 +205,12 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
         f"Pipeline done in {run['seconds']:.0f}s: {run['ingest_runs']} ingest runs, "
         f"{run['dbt_runs']} dbt run(s)"
     )
+    if run["dbt_runs"] < run["ingest_runs"]:
+        print(
+            f"  (fewer dbt runs than ingest runs on purpose: {DBT_DAG} runs one build at a time "
+            "and each build loads every day written before it starts, so the days ingested "
+            "while a build is busy share the next one)"
+        )
     dates = wh["dates"]
     print(
         f"Days loaded in fact_track_popularity: {len(dates)}"
@@ -213,9 +230,11 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
         print(f"  {i}. {track} - {artist}  {pop}  {rank}".rstrip())
     print(f"DuckDB warehouse: {duckdb_path()}")
     print(f"Marts (Parquet): {os.path.join(data_dir(), 'marts')}")
-    print(f"Airflow UI:  make airflow   (http://localhost:{port}, user admin)")
-    print("dbt docs:    make docs")
-    print("Dashboard:   make dashboard")
+    docs = default_port("DOCS_PORT", 8081)
+    dashboard = default_port("DASHBOARD_PORT", 8501)
+    print(f"Airflow UI:  make airflow     -> http://localhost:{port}  (user admin)")
+    print(f"dbt docs:    make docs        -> http://127.0.0.1:{docs}")
+    print(f"Dashboard:   make dashboard   -> http://127.0.0.1:{dashboard}")
     print("=" * 72)
 
 
@@ -224,6 +243,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     home = Path(args.home).resolve()
     try:
         run = run_pipeline(args.days, home=home, port=args.port, timeout=args.timeout)
+    except HomeInUseError as error:
+        print(f"make run refused: {error}", file=sys.stderr)
+        return 1
     except AirflowError as error:
         print(f"\nmake run FAILED:\n{error}", file=sys.stderr)
         print(
@@ -260,6 +282,9 @@ def cmd_airflow(args: argparse.Namespace) -> int:
                 time.sleep(1)
             print("airflow standalone exited", file=sys.stderr)
             return 1
+    except HomeInUseError as error:
+        print(f"make airflow refused: {error}", file=sys.stderr)
+        return 1
     except AirflowError as error:
         print(f"make airflow FAILED: {error}", file=sys.stderr)
         return 1

@@ -178,7 +178,10 @@ def run_dbt(
         command, project_dir=project_dir, profiles_dir=profiles_dir, target_path=target_path
     )
     started = time.monotonic()
-    outcome = dbtRunner().invoke(args)
+    try:
+        outcome = dbtRunner().invoke(args)
+    finally:
+        close_duckdb_connection()
     elapsed = time.monotonic() - started
     results = getattr(outcome.result, "results", None) or []
     nodes = [node_result(r) for r in results if getattr(r, "node", None) is not None]
@@ -197,6 +200,26 @@ def run_dbt(
         error=error,
         invocation_id=invocation_id,
     )
+
+
+def close_duckdb_connection() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open in the process after an invocation.
+
+    dbt-duckdb caches one connection per process and only drops its reference when dbt ends, so
+    the database file stays open, read-write. Anything else in the same process that opens the
+    file differently (a read-only connection, or the next dbt command with other settings)
+    then fails with "Can't open a connection to same database file with a different
+    configuration", which is what happens when several tasks share one process
+    (`airflow dags test`). Closing it after every invocation leaves the file free.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not loaded: nothing is open
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if environment is not None:
+        environment.close()
 
 
 def sorted_for_report(nodes: Iterable[NodeResult]) -> list[NodeResult]:

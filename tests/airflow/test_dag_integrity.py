@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -62,6 +63,7 @@ def test_ingest_dag_shape(dagbag):
 
     dag = dagbag.dags["spotify_ingest"]
     assert dag.timetable.expression == "0 6 * * *"
+    assert type(dag.timetable).__name__ == "CronTriggerTimetable"
     order = ["extract_artists", "extract_top_tracks", "extract_albums"]
     assert [t.task_id for t in dag.topological_sort()] == order
     assert dag.get_task("extract_albums").upstream_task_ids == set(order[:2])
@@ -149,3 +151,46 @@ def _clean_env():
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+@pytest.mark.parametrize("cron_data_intervals", ["True", "False"])
+def test_the_daily_run_at_six_utc_extracts_its_own_day(tmp_path, cron_data_intervals):
+    """The run the scheduler starts at 06:00 UTC on 2026-11-26 snapshots 2026-11-26, whatever
+    `create_cron_data_intervals` says (a plain cron string would follow that setting, and with
+    data intervals the 06:00 run of the 26th would have the 25th as its logical date)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from datetime import UTC, datetime
+        from airflow.dag_processing.dagbag import DagBag
+        from airflow.serialization.encoders import coerce_to_core_timetable
+        from airflow.timetables.base import TimeRestriction
+        from orchestration.ingest import snapshot_date_for
+
+        dag = DagBag(sys.argv[1]).dags["spotify_ingest"]
+        timetable = coerce_to_core_timetable(dag.timetable)
+        earliest = datetime(2026, 11, 26, 3, tzinfo=UTC)  # before the day's 06:00
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=None,
+            restriction=TimeRestriction(earliest=earliest, latest=None, catchup=True),
+        )
+        print(info.run_after.isoformat(), snapshot_date_for(info.logical_date).isoformat())
+        """
+    )
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS": cron_data_intervals,
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(DAGS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_after, snapshot = result.stdout.split()[-2:]
+    assert run_after == "2026-11-26T06:00:00+00:00"
+    assert snapshot == "2026-11-26"

@@ -187,3 +187,22 @@ def test_a_run_failing_past_its_retries_leaves_the_warehouse_and_dbt_alone(airfl
         assert not raw.exists()
     finally:
         api.request("DELETE", "connections/spotify_default", ok=(204,))
+
+
+def test_setting_up_the_pool_again_is_quiet(airflow):
+    """`make airflow` on a home `make run` used: the pool exists. Creating it again must not
+    make the api-server print a conflict traceback before the password banner."""
+    api = airflow.client
+    log = Path(airflow.output)
+    before = log.stat().st_size
+    api.ensure_pool()  # exists with the right size: nothing to do
+    api.ensure_pool(slots=2)  # exists with another size: resized
+    assert api.get("pools/duckdb_writer")["slots"] == 2
+    api.ensure_pool()
+    assert api.get("pools/duckdb_writer")["slots"] == 1
+    time.sleep(1)
+    with open(log, errors="replace") as handle:
+        handle.seek(before)
+        added = handle.read()
+    assert "IntegrityError" not in added
+    assert "Traceback" not in added

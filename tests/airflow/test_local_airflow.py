@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
+import pytest
 
 from orchestration.assets import REPO_ROOT
-from orchestration.local_airflow import airflow_environment, free_port, stop_process_tree
+from orchestration.local_airflow import (
+    AirflowError,
+    HomeLock,
+    airflow_environment,
+    free_port,
+    stop_process_tree,
+)
 from orchestration.pipeline import logical_dates
 
 
@@ -56,12 +64,23 @@ def test_stopping_kills_the_whole_process_tree():
         assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
 
 
-def test_make_run_loads_the_last_days_oldest_first_at_the_schedules_time():
-    dates = logical_dates(7, today=date(2026, 11, 25))
+def test_make_run_loads_the_last_days_oldest_first_at_the_schedules_tick():
+    dates = logical_dates(7, now=datetime(2026, 11, 25, 12, tzinfo=UTC))
     assert dates[0] == datetime(2026, 11, 19, 6, tzinfo=UTC)
     assert dates[-1] == datetime(2026, 11, 25, 6, tzinfo=UTC)
     assert dates == sorted(dates)
     assert len(dates) == 7
+
+
+def test_before_six_utc_todays_run_is_at_midnight_so_it_can_start_at_once():
+    now = datetime(2026, 11, 25, 3, tzinfo=UTC)
+    dates = logical_dates(3, now=now)
+    assert dates == [
+        datetime(2026, 11, 23, 6, tzinfo=UTC),
+        datetime(2026, 11, 24, 6, tzinfo=UTC),
+        datetime(2026, 11, 25, 0, tzinfo=UTC),  # today's 06:00 is still ahead
+    ]
+    assert all(d <= now for d in dates)  # run_after = logical date: all start at once
 
 
 def test_free_ports_are_free():
@@ -70,3 +89,32 @@ def test_free_ports_are_free():
     port = free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_a_second_holder_of_the_same_home_is_refused_with_who_holds_it(tmp_path):
+    first = HomeLock(tmp_path)
+    first.acquire()
+    try:
+        with pytest.raises(AirflowError) as refused:
+            HomeLock(tmp_path).acquire()
+        message = str(refused.value)
+        assert f"PID {os.getpid()}" in message
+        assert f"kill {os.getpid()}" in message
+        assert str(tmp_path) in message
+    finally:
+        first.release()
+    # Released (also when the holder dies: the kernel drops the flock): the next one gets it.
+    again = HomeLock(tmp_path)
+    again.acquire()
+    again.release()
+
+
+def test_the_log_servers_do_not_take_airflows_default_ports(tmp_path):
+    envs = [airflow_environment(tmp_path / f"home{i}", free_port(), base_env={}) for i in (1, 2)]
+    ports = [
+        int(env[f"AIRFLOW__LOGGING__{kind}_LOG_SERVER_PORT"])
+        for env in envs
+        for kind in ("WORKER", "TRIGGER")
+    ]
+    assert not {8793, 8794} & set(ports)
+    assert len(set(ports)) == 4  # two Airflows on one machine: four different ports

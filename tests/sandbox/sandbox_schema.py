@@ -1,8 +1,8 @@
-"""Validate sandbox answers against the fixed OpenAPI contract (shared/spotify-web-api).
+"""Validate sandbox answers against the fixed OpenAPI contract (ingestion/sandbox/spec/).
 
 The OpenAPI 3.0 schemas become JSON Schema: `nullable: true` admits null, and a property marked
 `deprecated: true` is optional (it is dropped from `required`, in the same object or anywhere in
-its `allOf` chain), as the README of the shared reference material says real answers need.
+its `allOf` chain), as the spec folder's README says real answers need.
 """
 
 from __future__ import annotations
