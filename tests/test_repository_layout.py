@@ -145,3 +145,17 @@ def test_the_reference_checks_pass_in_a_copy_with_nothing_beside_it(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
     assert " skipped" not in result.stdout
+
+
+def test_make_test_fails_when_pytest_collects_nothing():
+    """pytest exits 5 when it collects no test; a suite that ran nothing must not pass CI."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "pytest", "PYTEST_ARGS=-k no_test_is_named_like_this"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "pytest collected no tests" in result.stderr
