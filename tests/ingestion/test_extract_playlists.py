@@ -16,9 +16,10 @@ import pytest
 import requests
 from ingestion_helpers import DAY, Proxy, _token, csv_files, settings_for
 
-from ingestion.errors import InvalidPlaylistIdError, RosterError
+from ingestion.errors import ApiUnavailableError, InvalidPlaylistIdError, RosterError
 from ingestion.extract import extract_day, extract_playlists, merge_summaries
 from ingestion.roster import Playlist, load_playlists
+from ingestion.sandbox import Fault, FaultPlan
 
 LOFI = "0vvXsWCC9xrXsKd4FyS8kM"  # another user's playlist: refused (403) in Development Mode
 TOP_HITS = "37i9dQZF1DXcBWIGoYBM5M"  # Spotify's editorial chart: not found (404) there
@@ -279,3 +280,31 @@ def test_bad_playlists_are_refused_before_any_request(sandbox, tmp_path, playlis
         )
     assert server.request_counts == {}
     assert not (tmp_path / "d").exists()
+
+
+def test_outages_on_playlist_pages_are_retried_or_fail_the_day_not_the_playlist(sandbox, tmp_path):
+    """Only a refusal fails a playlist alone: a 503 on a second page is retried (same rows),
+    and an outage that outlasts the retries fails the run without writing anything."""
+    roster = _roster(tmp_path, f"artists: [{{name: O, id: {OASIS}}}]\nplaylists: [{PICKS}]\n")
+    clean = sandbox(tier="development")
+    expected = _expected_rows(clean, PICKS)
+
+    flaky = sandbox(
+        tier="development",
+        faults=FaultPlan((Fault("server_error", on_requests=(2,), endpoints=("playlist_items",)),)),
+    )
+    summary = extract_day(
+        DAY, artists_file=roster, data_dir=tmp_path / "a", settings=settings_for(flaky)
+    )
+    assert summary["retries"] == 1
+    assert summary["failed_playlists"] == []
+    rows = _rows(tmp_path / "a" / "raw" / "playlist_tracks" / f"{DAY}.csv")
+    assert _got_rows(rows) == expected
+
+    down = sandbox(
+        tier="development",
+        faults=FaultPlan((Fault("server_error", rate=1.0, endpoints=("playlist_items",)),)),
+    )
+    with pytest.raises(ApiUnavailableError, match="/items"):
+        extract_day(DAY, artists_file=roster, data_dir=tmp_path / "b", settings=settings_for(down))
+    assert not (tmp_path / "b").exists()
