@@ -24,12 +24,14 @@ DEVELOPMENT_HIDDEN = frozenset(
 
 
 def strip_for_development(value):
-    """Remove the hidden fields and `genres` from every object, nested ones too."""
+    """Remove the hidden fields and `genres` from every object, nested ones too (a playlist
+    keeps its `followers`: only artists lost theirs)."""
     if isinstance(value, dict):
+        keep = {"followers"} if value.get("type") == "playlist" else set()
         return {
             k: strip_for_development(v)
             for k, v in value.items()
-            if k not in DEVELOPMENT_HIDDEN and k != "genres"
+            if (k not in DEVELOPMENT_HIDDEN or k in keep) and k != "genres"
         }
     if isinstance(value, list):
         return [strip_for_development(v) for v in value]

@@ -42,7 +42,8 @@ def _cases(sample: dict) -> list[tuple[str, str, dict]]:
 def _hidden_keys(value, found=None) -> set[str]:
     found = set() if found is None else found
     if isinstance(value, dict):
-        found |= HIDDEN & value.keys() | ({"genres"} & value.keys())
+        hidden = HIDDEN - {"followers"} if value.get("type") == "playlist" else HIDDEN
+        found |= hidden & value.keys() | ({"genres"} & value.keys())
         for v in value.values():
             _hidden_keys(v, found)
     elif isinstance(value, list):

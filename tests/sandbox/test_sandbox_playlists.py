@@ -124,8 +124,9 @@ def test_development_mode_reads_only_its_own_playlists(dev):
     assert own["owner"]["id"] == APP_USER_ID
     items = _walk(dev, PICKS, 50)
     assert len(items) > 50
-    found = _keys([own, items])
+    found = _keys([own["items"], items])
     assert found & HIDDEN == set()
+    assert own["followers"]["total"] > 0  # only artists lost their followers
     assert {"track", "tracks"} & found == set()  # only the 2026 names `item` / `items`
     assert {"item", "items"} <= found
 
