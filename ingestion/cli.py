@@ -12,7 +12,7 @@ import logging
 import sys
 
 COMMANDS = {
-    "extract": ("ingestion.extract_cli", "Extract one day of artists, albums and top tracks"),
+    "extract": ("ingestion.extract_cli", "Extract one day: artists, albums, top tracks, playlists"),
     "sandbox": ("ingestion.sandbox.cli", "Serve the offline Spotify Web API sandbox"),
 }
 

@@ -72,6 +72,9 @@ def endpoint_name(path: str) -> str:
             return singular
         sub = rest[1].replace("-", "_")
         return f"{singular}_{sub}"  # artist_albums, artist_top_tracks, album_tracks
+    if kind == "playlists" and rest:
+        # playlist, playlist_items (the 2026 path) or playlist_tracks (the deprecated one)
+        return "playlist" if len(rest) == 1 else f"playlist_{rest[1]}"
     return kind
 
 

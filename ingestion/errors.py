@@ -28,6 +28,10 @@ class InvalidArtistIdError(RosterError):
     """An artist id is malformed, or the API does not know it."""
 
 
+class InvalidPlaylistIdError(RosterError):
+    """A playlist id (or URI, or URL) in the roster is malformed."""
+
+
 class SnapshotDateError(IngestionError):
     """The snapshot date is malformed, in the future, or in the past against the real API."""
 

@@ -1,8 +1,10 @@
-"""Extract one snapshot day: artists, top tracks, albums (docs/interfaces.md sections 2 and 3).
+"""Extract one snapshot day: artists, top tracks, albums and the roster's playlists'
+tracks (docs/interfaces.md sections 2 and 3).
 
 `extract_day` runs the three steps on one client (one token, one tier detection) and writes
 all files only once everything was fetched, so a failed run leaves the previous files alone.
-The DAG runs `extract_artists`, `extract_top_tracks` and `extract_albums` as separate tasks
+The DAG runs `extract_artists`, `extract_top_tracks` and `extract_albums` (and may run
+`extract_playlists`, which needs no other step) as separate tasks
 (processes): each validates its input, fetches, then writes its own file atomically, and the
 later ones take `tier=` from the first so the tier is detected once per run.
 
@@ -24,12 +26,21 @@ from ingestion.fetchers import (
     fetch_artist_albums,
     fetch_artists,
     fetch_full_albums,
+    fetch_playlist_tracks,
     fetch_top_tracks,
 )
-from ingestion.raw_rows import album_rows, artist_rows, top_track_album_ids, top_track_rows
+from ingestion.raw_rows import (
+    album_rows,
+    artist_rows,
+    playlist_track_rows,
+    top_track_album_ids,
+    top_track_rows,
+)
 from ingestion.raw_writer import (
     ALBUM_COLUMNS,
     ARTIST_COLUMNS,
+    PLAYLIST_TRACK_COLUMNS,
+    PLAYLIST_TRACKS,
     TOP_TRACK_COLUMNS,
     raw_path,
     read_csv,
@@ -37,7 +48,7 @@ from ingestion.raw_writer import (
     write_csv,
     write_json,
 )
-from ingestion.roster import Artist, load_roster, resolve_artists_file
+from ingestion.roster import Artist, load_playlists, load_roster, resolve_artists_file
 from ingestion.run_context import Run, open_run, parse_snapshot_date, resolve_data_dir
 from ingestion.settings import Settings
 
@@ -182,6 +193,40 @@ def extract_albums(
     )
 
 
+def extract_playlists(
+    snapshot_date: date | str,
+    *,
+    artists_file: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    allow_past_date: bool = False,
+    settings: Settings | None = None,
+    tier: str | None = None,
+) -> dict[str, Any]:
+    """Playlist step: writes raw/playlist_tracks/<date>.csv; independent of the other steps.
+
+    A playlist the API refuses is named in the summary's `failed_playlists` and left out; the
+    step still succeeds (with the other playlists' tracks)."""
+    playlists = load_playlists(artists_file)  # validated before any request or write
+
+    def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
+        rows = playlist_track_rows(run, fetch_playlist_tracks(run, playlists))
+        # Header only when the roster lists no playlist: every extracted day has the file.
+        path = raw_path(folder, PLAYLIST_TRACKS, run.snapshot.isoformat())
+        write_csv(path, PLAYLIST_TRACK_COLUMNS, rows)
+        return {PLAYLIST_TRACKS: len(rows)}
+
+    return _step(
+        "extract_playlists",
+        snapshot_date,
+        artists_file,
+        data_dir,
+        allow_past_date,
+        settings,
+        tier,
+        body,
+    )
+
+
 def extract_day(
     snapshot_date: date | str,
     *,
@@ -190,7 +235,8 @@ def extract_day(
     allow_past_date: bool = False,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """The whole day on one client; writes the three CSVs and the run summary at the end."""
+    """The whole day on one client; writes the CSVs and the run summary at the end."""
+    playlists = load_playlists(artists_file)  # validated before any request or write
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         day = run.snapshot.isoformat()
@@ -200,11 +246,18 @@ def extract_day(
         tracked = [a for a in tracked if a.id not in run.skipped]
         by_artist = fetch_artist_albums(run, tracked)
         albums = album_rows(run, by_artist, fetch_full_albums(run, top_track_album_ids(top)))
+        listed = playlist_track_rows(run, fetch_playlist_tracks(run, playlists))
         # Everything fetched: only now touch the files, so a failure leaves the old ones.
         write_csv(raw_path(folder, "artists", day), ARTIST_COLUMNS, artist_rows(run, artists))
         write_csv(raw_path(folder, "top_tracks", day), TOP_TRACK_COLUMNS, top)
         write_csv(raw_path(folder, "albums", day), ALBUM_COLUMNS, albums)
-        return {"artists": len(artists), "albums": len(albums), "top_tracks": len(top)}
+        write_csv(raw_path(folder, PLAYLIST_TRACKS, day), PLAYLIST_TRACK_COLUMNS, listed)
+        return {
+            "artists": len(artists),
+            "albums": len(albums),
+            "top_tracks": len(top),
+            PLAYLIST_TRACKS: len(listed),
+        }
 
     summary = _step(
         "extract_day", snapshot_date, artists_file, data_dir, allow_past_date, settings, None, body
@@ -238,6 +291,8 @@ def merge_summaries(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     merged["tier"] = next((p["tier"] for p in parts if p["tier"] != "unknown"), "unknown")
     skipped = {s["id"]: s["reason"] for part in parts for s in part["skipped_artists"]}
     merged["skipped_artists"] = [{"id": i, "reason": r} for i, r in sorted(skipped.items())]
+    failed = {f["id"]: f for part in parts for f in part.get("failed_playlists", [])}
+    merged["failed_playlists"] = [failed[i] for i in sorted(failed)]
     merged["extracted_at"] = parts[0]["extracted_at"]
     return merged
 
@@ -255,6 +310,7 @@ __all__ = [
     "extract_albums",
     "extract_artists",
     "extract_day",
+    "extract_playlists",
     "extract_top_tracks",
     "merge_summaries",
     "write_summary",

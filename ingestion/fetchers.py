@@ -23,7 +23,7 @@ from ingestion.errors import (
     SpotifyApiError,
 )
 from ingestion.responses import require_list, require_object, require_page, require_track
-from ingestion.roster import Artist
+from ingestion.roster import Artist, Playlist
 from ingestion.run_context import DEVELOPMENT, Run
 
 # The name predates the split of ingestion.extract into modules: keep one logger for the
@@ -33,6 +33,7 @@ log = logging.getLogger("ingestion.extract")
 ARTISTS_BATCH = 50
 ALBUMS_BATCH = 20
 PAGE_LIMIT = 10  # the 2026 maximum of /artists/{id}/albums and /search
+PLAYLIST_PAGE_LIMIT = 50  # the maximum of /playlists/{id}/items
 TOP_TRACKS = 10
 MARKET = "US"
 
@@ -245,3 +246,77 @@ def _album_one(run: Run, album_id: str) -> dict[str, Any] | None:
     except NotFoundError:
         log.warning("album %s of a top track was not found (HTTP 404): left out", album_id)
         return None
+
+
+# --- playlists --------------------------------------------------------------------------------
+PlaylistItems = list[tuple[int, str | None, dict[str, Any]]]  # (position, added_at, track)
+
+
+def fetch_playlist_tracks(run: Run, playlists: Sequence[Playlist]) -> dict[str, PlaylistItems]:
+    """Per readable playlist id: its tracks with their 1-based positions, in playlist order.
+
+    `GET /playlists/{id}/items` in pages of 50 (the same in both tiers). A playlist the API
+    refuses (403: a Development Mode app reads only its user's playlists; 404: gone, private,
+    or an editorial playlist such an app may not read) is recorded on the run and left out.
+    """
+    found = run.pool_map(lambda p: _playlist_items(run, p), playlists)
+    return {p.id: items for p, items in zip(playlists, found, strict=True) if items is not None}
+
+
+def _playlist_items(run: Run, playlist: Playlist) -> PlaylistItems | None:
+    items: PlaylistItems = []
+    try:
+        # playlist_items(), never the deprecated playlist_tracks(): /tracks is gone since 2026.
+        body = run.client.playlist_items(
+            playlist.id, limit=PLAYLIST_PAGE_LIMIT, market=MARKET, additional_types=("track",)
+        )
+        while True:
+            page = require_page(body, "playlist items")
+            offset = page.get("offset") if isinstance(page.get("offset"), int) else len(items)
+            for index, entry in enumerate(page["items"]):
+                track = _playlist_track(entry)
+                if track is not None:
+                    added_at = entry.get("added_at")
+                    added_at = added_at if isinstance(added_at, str) else None
+                    items.append((offset + index + 1, added_at, track))
+            if not page.get("next"):
+                return items
+            body = run.client.next(page)
+    except ForbiddenError as exc:
+        run.fail_playlist(
+            playlist.id,
+            playlist.name,
+            exc.status,
+            f"playlist {playlist.label} was refused (HTTP 403): Spotify lets an app in "
+            "Development Mode read only the items of playlists its user owns or collaborates "
+            "on; the rest of the day was extracted. Use an Extended Quota Mode app, or remove "
+            "the playlist from the roster.",
+        )
+    except NotFoundError as exc:
+        run.fail_playlist(
+            playlist.id,
+            playlist.name,
+            exc.status,
+            f"playlist {playlist.label} was not found (HTTP 404): it was deleted or made "
+            "private, or it is one of Spotify's editorial or algorithmic playlists, which an "
+            "app in Development Mode may not read; the rest of the day was extracted. Check "
+            "the id, or remove the playlist from the roster.",
+        )
+    return None
+
+
+def _playlist_track(entry: Any) -> dict[str, Any] | None:
+    """The track of a playlist item (`item`, or the pre-2026 `track`); None for an episode,
+    a local file or a track no longer available (they have no catalogue track to record)."""
+    if not isinstance(entry, dict):
+        raise MalformedResponseError(
+            "the API returned a playlist item that is not a JSON object: the response is "
+            "malformed; nothing was written; run again later.",
+            endpoint="playlist items",
+        )
+    track = entry.get("item") if "item" in entry else entry.get("track")
+    if not isinstance(track, dict) or entry.get("is_local") or track.get("is_local"):
+        return None
+    if track.get("type", "track") != "track":
+        return None
+    return require_track(track)

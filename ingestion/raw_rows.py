@@ -45,6 +45,27 @@ def top_track_rows(run: Run, top: dict[str, tuple[str, list]]) -> list[dict[str,
     return rows
 
 
+def playlist_track_rows(
+    run: Run, by_playlist: dict[str, list[tuple[int, str | None, dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """One row per track of a playlist: (playlist id, position) is the key; `position` is the
+    item's 1-based place in the playlist (items that are not tracks leave gaps)."""
+    return [
+        {
+            "snapshot_date": run.snapshot.isoformat(),
+            "extracted_at": run.extracted_at,
+            "playlist_id": playlist_id,
+            "position": position,
+            "track_id": track["id"],
+            "track_name": track["name"],
+            "added_at": added_at,
+            "track_json": compact_json(track),
+        }
+        for playlist_id, items in sorted(by_playlist.items())
+        for position, added_at, track in items
+    ]
+
+
 def album_rows(
     run: Run, by_artist: dict[str, list[dict[str, Any]]], full: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:

@@ -37,7 +37,25 @@ TOP_TRACK_COLUMNS = [
     "source",
     "track_json",
 ]
-ENTITIES = {"artists": ARTIST_COLUMNS, "albums": ALBUM_COLUMNS, "top_tracks": TOP_TRACK_COLUMNS}
+# The tracks of the roster's playlists (the playlist step). Not in RAW_ENTITIES (the entities
+# every complete day has) until the ingestion DAG runs that step too.
+PLAYLIST_TRACKS = "playlist_tracks"
+PLAYLIST_TRACK_COLUMNS = [
+    "snapshot_date",
+    "extracted_at",
+    "playlist_id",
+    "position",
+    "track_id",
+    "track_name",
+    "added_at",
+    "track_json",
+]
+ENTITIES = {
+    "artists": ARTIST_COLUMNS,
+    "albums": ALBUM_COLUMNS,
+    "top_tracks": TOP_TRACK_COLUMNS,
+    PLAYLIST_TRACKS: PLAYLIST_TRACK_COLUMNS,
+}
 
 
 def compact_json(obj: Any) -> str:

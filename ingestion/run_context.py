@@ -105,6 +105,7 @@ class Run:
     started: float = field(default_factory=time.monotonic)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     skipped: dict[str, str] = field(default_factory=dict)
+    failed_playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def transport(self) -> Transport:
@@ -129,6 +130,17 @@ class Run:
                 reason,
             )
             self.skipped[artist_id] = reason
+
+    def fail_playlist(self, playlist_id: str, name: str, status: int | None, reason: str) -> None:
+        """A playlist the API refused: it fails alone, the rest of the day goes on."""
+        if playlist_id not in self.failed_playlists:
+            log.warning("%s", reason)
+            self.failed_playlists[playlist_id] = {
+                "id": playlist_id,
+                "name": name,
+                "status": status,
+                "reason": reason,
+            }
 
     def pool_map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """Run per-artist (or per-album) calls on the bounded pool; first error stops it."""
@@ -157,6 +169,7 @@ class Run:
                 {"id": artist_id, "reason": reason}
                 for artist_id, reason in sorted(self.skipped.items())
             ],
+            "failed_playlists": [self.failed_playlists[k] for k in sorted(self.failed_playlists)],
             "duration_seconds": round(time.monotonic() - self.started, 3),
             "extracted_at": self.extracted_at,
         }

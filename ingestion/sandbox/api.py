@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
-from ingestion.sandbox import objects
+from ingestion.sandbox import objects, playlists
 from ingestion.sandbox.catalogue import Catalogue, DateView
 from ingestion.sandbox.ids import is_valid_id
 
@@ -32,8 +32,16 @@ class ApiError(Exception):
 class Request:
     """What an endpoint needs from a request: its parameters, day and the base for links."""
 
-    def __init__(self, view: DateView, query: dict[str, str], link_base: str, link_extra: str):
+    def __init__(
+        self,
+        view: DateView,
+        query: dict[str, str],
+        link_base: str,
+        link_extra: str,
+        tier: str = "extended",
+    ):
         self.view = view
+        self.tier = tier  # what the app may read (playlists) depends on it
         self.catalogue: Catalogue = view.catalogue
         self.query = query
         self.link_base = link_base  # e.g. "http://127.0.0.1:8765/v1"
@@ -181,6 +189,67 @@ def get_track(req: Request, track_id: str) -> dict:
 def get_tracks(req: Request) -> dict:
     found = [_track(req, i, missing_ok=True) for i in _ids(req, "tracks")]
     return {"tracks": [objects.track_full(req.view, t, req.market) if t else None for t in found]}
+
+
+# --- playlists ------------------------------------------------------------------------------
+PLAYLIST_ITEM_TYPES = ("track", "episode")
+
+
+def _playlist(req: Request, playlist_id: str) -> playlists.SandboxPlaylist:
+    playlist = playlists.PLAYLISTS_BY_ID.get(_check_id(playlist_id))
+    if playlist is None:
+        raise ApiError(404, "Resource not found")
+    if req.tier == "development" and playlist.owner_id == playlists.EDITORIAL_OWNER_ID:
+        # Spotify's editorial and algorithmic playlists: not found, for such an app.
+        raise ApiError(404, "Resource not found")
+    return playlist
+
+
+def _playlist_page(req: Request, playlist, path: str, offset: int, limit: int) -> dict:
+    members = playlists.members(req.view, playlist)
+    tracks = req.catalogue.tracks
+    legacy = req.tier != "development"
+    items = [
+        objects.playlist_item(
+            req.view, playlist, tracks[m.track_id], m.added_at, req.market, legacy
+        )
+        for m in members[offset : offset + limit]
+    ]
+    types = req.query.get("additional_types")
+    extra = [("additional_types", types)] if types else []
+    return req.page(path, items, len(members), offset, limit, extra)
+
+
+def _playlist_items(req: Request, playlist_id: str, path: str, max_limit: int) -> dict:
+    playlist = _playlist(req, playlist_id)
+    types = [t for t in (req.query.get("additional_types") or "").split(",") if t]
+    if any(t not in PLAYLIST_ITEM_TYPES for t in types):
+        raise ApiError(400, "Invalid additional_types")
+    if req.tier == "development" and not playlists.readable_in_development(playlist):
+        raise ApiError(403, "Forbidden")
+    limit = req.int_param("limit", 20, 1, max_limit)
+    offset = req.int_param("offset", 0, 0, None)
+    # `fields` is accepted and ignored: the full objects are always returned.
+    return _playlist_page(req, playlist, f"/playlists/{playlist.id}/{path}", offset, limit)
+
+
+def get_playlist(req: Request, playlist_id: str) -> dict:
+    playlist = _playlist(req, playlist_id)
+    readable = req.tier != "development" or playlists.readable_in_development(playlist)
+    page = None
+    if readable:
+        page = _playlist_page(req, playlist, f"/playlists/{playlist.id}/items", 0, 50)
+    snapshot = playlists.snapshot_id(req.view, playlist)
+    return objects.playlist_full(playlist, snapshot, page, legacy=req.tier != "development")
+
+
+def get_playlist_items(req: Request, playlist_id: str) -> dict:
+    return _playlist_items(req, playlist_id, "items", 50)
+
+
+def get_playlist_tracks(req: Request, playlist_id: str) -> dict:
+    """The deprecated path (Extended Quota apps only; its `limit` goes up to 100)."""
+    return _playlist_items(req, playlist_id, "tracks", 100)
 
 
 # --- search ---------------------------------------------------------------------------------

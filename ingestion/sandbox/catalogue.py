@@ -1,5 +1,7 @@
 """The simulated catalogue: artists, albums and tracks, and how they evolve from day to day.
 
+(Its playlists, drawn from these tracks, are in `ingestion.sandbox.playlists`.)
+
 Structure (who released what, when) is fixed per seed. What changes with the date:
 
 - visibility: an album (and its tracks) exists only from its release day. Besides a static back
@@ -519,6 +521,7 @@ class DateView:
         self._popularity: dict[str, int] = {}
         self._artist_popularity: dict[str, int] = {}
         self._top: dict[str, list[str]] = {}
+        self.memo: dict[str, dict] = {}  # other per-day values, e.g. playlists' items
 
     def album_visible(self, album: Album) -> bool:
         return album.release <= self.day

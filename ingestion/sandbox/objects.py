@@ -12,6 +12,7 @@ responses were fetched that way, and the sandbox does the same.
 from __future__ import annotations
 
 from ingestion.sandbox.catalogue import Album, Artist, Catalogue, DateView, Track
+from ingestion.sandbox.ids import h64
 
 API = "https://api.spotify.com/v1"
 OPEN = "https://open.spotify.com"
@@ -23,12 +24,14 @@ DEVELOPMENT_HIDDEN = frozenset(
 
 
 def strip_for_development(value):
-    """Remove the hidden fields and `genres` from every object, nested ones too."""
+    """Remove the hidden fields and `genres` from every object, nested ones too (a playlist
+    keeps its `followers`: only artists lost theirs)."""
     if isinstance(value, dict):
+        keep = {"followers"} if value.get("type") == "playlist" else set()
         return {
             k: strip_for_development(v)
             for k, v in value.items()
-            if k not in DEVELOPMENT_HIDDEN and k != "genres"
+            if (k not in DEVELOPMENT_HIDDEN or k in keep) and k != "genres"
         }
     if isinstance(value, list):
         return [strip_for_development(v) for v in value]
@@ -173,3 +176,67 @@ def album_full(view: DateView, album: Album, market: str | None) -> dict:
         "label": album.label,
         "popularity": view.album_popularity(album),
     }
+
+
+# --- playlists --------------------------------------------------------------------------------
+# `legacy`: also the pre-2026 names (`tracks` on a playlist, `track` on an item), which an
+# Extended Quota app still receives; a Development Mode app gets only `items` / `item`.
+
+
+def playlist_user(user_id: str, display_name: str | None = None) -> dict:
+    user = {
+        "external_urls": {"spotify": f"{OPEN}/user/{user_id}"},
+        "href": f"{API}/users/{user_id}",
+        "id": user_id,
+        "type": "user",
+        "uri": f"spotify:user:{user_id}",
+    }
+    if display_name is not None:
+        user["display_name"] = display_name
+    return user
+
+
+def playlist_item(
+    view: DateView, playlist, track: Track, added_at: str, market: str | None, legacy: bool
+) -> dict:
+    full = track_full(view, track, market)
+    item = {
+        "added_at": added_at,
+        "added_by": playlist_user(playlist.owner_id),
+        "is_local": False,
+        "item": full,
+    }
+    if legacy:
+        item["track"] = full
+    return item
+
+
+def playlist_full(playlist, snapshot_id: str, items_page: dict | None, legacy: bool) -> dict:
+    """A playlist object; `items_page` (its first items) only where the app may read them."""
+    image = f"{h64('img', playlist.id):016x}{h64('img2', playlist.id):08x}"[:24]
+    obj = {
+        "collaborative": False,
+        "description": playlist.description,
+        "external_urls": {"spotify": f"{OPEN}/playlist/{playlist.id}"},
+        "followers": {"href": None, "total": playlist.followers},
+        "href": f"{API}/playlists/{playlist.id}",
+        "id": playlist.id,
+        "images": [
+            {
+                "url": f"https://image-cdn-ak.spotifycdn.com/image/ab67706c0000d72c{image}",
+                "height": None,
+                "width": None,
+            }
+        ],
+        "name": playlist.name,
+        "owner": playlist_user(playlist.owner_id, playlist.owner_name),
+        "public": True,
+        "snapshot_id": snapshot_id,
+        "type": "playlist",
+        "uri": f"spotify:playlist:{playlist.id}",
+    }
+    if items_page is not None:
+        obj["items"] = items_page
+        if legacy:
+            obj["tracks"] = items_page
+    return obj

@@ -30,8 +30,11 @@ from ingestion.sandbox.objects import strip_for_development
 log = logging.getLogger(__name__)
 
 TIERS = ("extended", "development")
-# Endpoints a Development Mode app gets 403 on since February 2026.
-DEVELOPMENT_FORBIDDEN = frozenset({"artist_top_tracks", "artists", "albums", "tracks"})
+# Endpoints a Development Mode app gets 403 on since February 2026 (`playlist_tracks`: the old
+# GET /playlists/{id}/tracks path, replaced by /items).
+DEVELOPMENT_FORBIDDEN = frozenset(
+    {"artist_top_tracks", "artists", "albums", "tracks", "playlist_tracks"}
+)
 CACHE_SIZE = 20_000
 
 
@@ -58,6 +61,12 @@ def _route(parts: list[str]) -> tuple[str, tuple[str, ...]] | None:
             return "track", (track_id,)
         case ["search"]:
             return "search", ()
+        case ["playlists", playlist_id]:
+            return "playlist", (playlist_id,)
+        case ["playlists", playlist_id, "items"]:
+            return "playlist_items", (playlist_id,)
+        case ["playlists", playlist_id, "tracks"]:
+            return "playlist_tracks", (playlist_id,)
     return None
 
 
@@ -72,6 +81,9 @@ HANDLERS = {
     "track": api.get_track,
     "tracks": api.get_tracks,
     "search": api.search,
+    "playlist": api.get_playlist,
+    "playlist_items": api.get_playlist_items,
+    "playlist_tracks": api.get_playlist_tracks,
 }
 
 
@@ -244,7 +256,9 @@ class SandboxServer:
             if cached is not None:
                 return cached
             link_extra = f"&sandbox_date={day.isoformat()}" if "sandbox_date" in query else ""
-            request = api.Request(self.catalogue.view(day), query, f"http://{host}/v1", link_extra)
+            request = api.Request(
+                self.catalogue.view(day), query, f"http://{host}/v1", link_extra, tier=self.tier
+            )
             obj = HANDLERS[endpoint](request, *args)
             if self.tier == "development":
                 obj = strip_for_development(obj)

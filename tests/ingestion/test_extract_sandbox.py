@@ -21,6 +21,7 @@ from ingestion.extract import (
     extract_albums,
     extract_artists,
     extract_day,
+    extract_playlists,
     extract_top_tracks,
     write_summary,
 )
@@ -89,6 +90,7 @@ def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
             "retries",
             "rate_limited",
             "skipped_artists",
+            "failed_playlists",
             "duration_seconds",
             "extracted_at",
         }
@@ -133,7 +135,7 @@ def test_reruns_give_byte_identical_files(sandbox, tmp_path):
     first = csv_files(tmp_path)
     extract_day(DAY, data_dir=tmp_path, settings=settings_for(server, max_workers=1))
     assert csv_files(tmp_path) == first
-    assert len(first) == 3
+    assert len(first) == 4  # artists, top_tracks, albums, playlist_tracks (header only here)
 
 
 def test_dag_steps_detect_the_tier_once_and_match_extract_day(sandbox, tmp_path):
@@ -152,9 +154,13 @@ def test_dag_steps_detect_the_tier_once_and_match_extract_day(sandbox, tmp_path)
     assert tier == "development"
     parts.append(extract_top_tracks(DAY, data_dir=steps, settings=settings, tier=tier))
     parts.append(extract_albums(DAY, data_dir=steps, settings=settings, tier=tier))
+    parts.append(extract_playlists(DAY, data_dir=steps, settings=settings, tier=tier))
     counts = server.request_counts
     assert counts["artists"] == 1  # one probe for the whole run, in the first step
-    assert counts["token"] == 3  # one per step (each its own process in Airflow)
+    # One per step (each its own process in Airflow); the playlist step, with no playlist to
+    # read, asks for one only because a past date must be checked against the server.
+    assert counts["token"] == 4
+    assert not {"playlist", "playlist_items", "playlist_tracks"} & counts.keys()
     assert "artist_top_tracks" not in counts
     assert "albums" not in counts
 
@@ -163,6 +169,7 @@ def test_dag_steps_detect_the_tier_once_and_match_extract_day(sandbox, tmp_path)
         "artists": 11,
         "top_tracks": 110,
         "albums": summary["rows"]["albums"],
+        "playlist_tracks": 0,  # the default roster lists no playlist: no request, a header
     }
     assert (steps / "raw" / "runs" / f"{DAY}.json").exists()
     assert csv_files(steps) == csv_files(tmp_path / "day")

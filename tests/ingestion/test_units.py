@@ -153,6 +153,9 @@ def test_endpoint_names_match_the_sandbox():
     assert endpoint_name("/v1/albums") == "albums"
     assert endpoint_name("/v1/albums/x") == "album"
     assert endpoint_name("/v1/search") == "search"
+    assert endpoint_name("/v1/playlists/x") == "playlist"
+    assert endpoint_name("/v1/playlists/x/items") == "playlist_items"
+    assert endpoint_name("/v1/playlists/x/tracks") == "playlist_tracks"
 
 
 def test_limiter_holds_to_its_window():

@@ -92,6 +92,7 @@ def test_missing_or_invalid_token_gets_401_on_every_endpoint(ext, dev, sample, t
         (f"albums/{sample['album']}", {}),
         (f"albums/{sample['album']}/tracks", {}),
         (f"tracks/{sample['track']}", {}),
+        *[(f"playlists/5dIdB7pSaQEfQeePzeGVTN{sub}", {}) for sub in ("", "/items", "/tracks")],
     ]
     for path, params in paths:
         _error(client.get(path, params, token=None), 401, "No token provided")
