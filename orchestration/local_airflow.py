@@ -213,9 +213,9 @@ class AirflowClient:
         elif existing.status_code != 200:
             raise AirflowError(f"reading pool {name} answered {existing.status_code}")
         elif existing.json().get("slots") != slots:
-            self.request(
-                "PATCH", f"pools/{name}", json={"slots": slots}, params={"update_mask": "slots"}
-            )
+            # The body must name the pool and include_deferred; the mask changes the size only.
+            body = {"pool": name, "slots": slots, "include_deferred": False}
+            self.request("PATCH", f"pools/{name}", json=body, params={"update_mask": "slots"})
 
     def import_errors(self) -> list[dict]:
         return self.get("importErrors")["import_errors"]
