@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN, SmtpSink, WebhookReceiver
 
 from ingestion.raw_writer import read_csv
@@ -108,8 +109,12 @@ def _wait_for_run(api, run_id, timeout=TIMEOUT):
     """Wait until `run_id` exists and is finished (child runs appear after their trigger)."""
     deadline = time.monotonic() + timeout
     while True:
-        response = api.send("GET", f"dags/{INGEST_DAG}/dagRuns/{run_id}")
-        if response.status_code == 200 and response.json()["state"] in ("success", "failed"):
+        try:
+            response = api.send("GET", f"dags/{INGEST_DAG}/dagRuns/{run_id}")
+        except requests.Timeout:  # a busy api-server on a loaded machine: ask again
+            response = None
+        done = response is not None and response.status_code == 200
+        if done and response.json()["state"] in ("success", "failed"):
             return response.json()
         assert time.monotonic() < deadline, f"{run_id} not finished after {timeout}s"
         time.sleep(2)
