@@ -202,15 +202,17 @@ def plan(
     `TriggerDagRunOperator` arguments of one run per date and this run extracts nothing.
     """
     params = dict(params or {})
-    if roster_loader is None:
-        from ingestion.roster import load_roster as roster_loader
     tier = str(params.get("access_tier") or "auto").strip().lower()
     if tier not in ACCESS_TIERS:
         raise RunRequestError(
             f"access_tier={params.get('access_tier')!r} is not one of {', '.join(ACCESS_TIERS)}."
         )
     dates = snapshot_dates(params.get("start_date"), params.get("end_date"), own_date, today=today)
-    artist_ids = select_artists(params.get("artists"), roster_loader())
+    artist_ids = None
+    if params.get("artists"):  # the roster is read (and checked) by the steps otherwise
+        if roster_loader is None:
+            from ingestion.roster import load_roster as roster_loader
+        artist_ids = select_artists(params["artists"], roster_loader())
     fan_out = len(dates) > 1
     children = []
     if fan_out:

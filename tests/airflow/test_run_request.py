@@ -43,6 +43,12 @@ def test_no_params_is_the_runs_own_date_and_whole_roster():
     }
     assert _plan(None)["snapshot_date"] == "2026-11-20"
 
+    def unread_roster():
+        raise AssertionError("the roster is read by the steps, not by a whole-roster plan")
+
+    planned = plan({}, own_date=TODAY, run_id="r", roster_loader=unread_roster, today=TODAY)
+    assert planned["artist_ids"] is None
+
 
 def test_a_range_fans_out_one_child_run_per_day_with_the_same_subset_and_tier():
     planned = _plan(
