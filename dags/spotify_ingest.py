@@ -8,6 +8,17 @@ date (UTC day), so a run triggered for a past date (UI, REST API, `airflow backf
 extracts that day: simulated history from the sandbox, a clear `SnapshotDateError` from the real
 API, which only knows today.
 
+**Trigger form** (Params): `start_date` / `end_date` (a snapshot date range), `artists` (a
+subset of the roster, by name or id) and `access_tier` (auto / extended / development). The
+first task, `plan_run`, checks them (a reversed or future range, an artist not in the roster:
+the run fails at once saying what to change). A range of several days fans out:
+`trigger_daily_runs` triggers one run per day and this run extracts nothing. A subset merges
+its rows into the day's files, keeping the other artists' (`orchestration.run_request`).
+
+**Alerts**: a task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES`
+(default 90) after it was queued, sends an email (connection `alerts_smtp`) and a webhook POST
+(connection `alerts_webhook`): `orchestration.alerts`.
+
 * The first task detects the access tier (extended / development); the next ones get it through
   XCom, so detection happens once per run.
 * Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
@@ -28,9 +39,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import CronTriggerTimetable, dag, task
 
+from orchestration.alerts import PipelineAlertNotifier, deadline_alert
 from orchestration.assets import raw_asset
+from orchestration.run_request import ingest_params
 
 RAW_ARTISTS = raw_asset("artists")
 RAW_TOP_TRACKS = raw_asset("top_tracks")
@@ -43,13 +57,8 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": 2.0,  # 1, 2, 4 minutes (with jitter)
     "max_retry_delay": timedelta(minutes=15),
     "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": PipelineAlertNotifier("task_failure"),
 }
-
-
-def _snapshot_date(context):
-    from orchestration.ingest import snapshot_date_for
-
-    return snapshot_date_for(context.get("logical_date"), context["dag_run"].run_after)
 
 
 @dag(
@@ -64,44 +73,70 @@ def _snapshot_date(context):
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=2),
     default_args=DEFAULT_ARGS,
+    params=ingest_params(),
+    deadline=deadline_alert(),
     tags=["spotify", "ingestion", "raw"],
     doc_md=__doc__,
 )
 def spotify_ingest():
-    @task(outlets=[RAW_ARTISTS])
-    def extract_artists(**context) -> dict:
-        from orchestration.ingest import event_extra, run_step
+    @task
+    def plan_run(**context) -> dict:
+        from orchestration.run_request import plan_for_task
 
-        part = run_step("artists", _snapshot_date(context))
+        return plan_for_task(context)
+
+    @task
+    def child_runs(planned: dict) -> list[dict]:
+        return planned["children"]
+
+    @task(outlets=[RAW_ARTISTS])
+    def extract_artists(planned: dict, **context) -> dict:
+        from orchestration.ingest import event_extra
+        from orchestration.run_request import run_planned_step
+
+        part = run_planned_step("artists", planned, run_id=context["run_id"])
         context["outlet_events"][RAW_ARTISTS].extra = event_extra(
             part, step="artists", run_id=context["run_id"]
         )
         return part
 
     @task(outlets=[RAW_TOP_TRACKS])
-    def extract_top_tracks(artists: dict, **context) -> dict:
-        from orchestration.ingest import event_extra, run_step
+    def extract_top_tracks(planned: dict, artists: dict, **context) -> dict:
+        from orchestration.ingest import event_extra
+        from orchestration.run_request import run_planned_step
 
-        part = run_step("top_tracks", _snapshot_date(context), tier=artists["tier"])
+        part = run_planned_step(
+            "top_tracks", planned, run_id=context["run_id"], tier=artists["tier"]
+        )
         context["outlet_events"][RAW_TOP_TRACKS].extra = event_extra(
             part, step="top_tracks", run_id=context["run_id"]
         )
         return part
 
     @task(outlets=[RAW_ALBUMS])
-    def extract_albums(artists: dict, top_tracks: dict, **context) -> dict:
-        from orchestration.ingest import event_extra, run_step, write_run_summary
+    def extract_albums(planned: dict, artists: dict, top_tracks: dict, **context) -> dict:
+        from orchestration.assets import data_dir
+        from orchestration.ingest import event_extra, write_run_summary
+        from orchestration.run_request import remove_staging, run_planned_step, staging_dir
 
-        part = run_step("albums", _snapshot_date(context), tier=artists["tier"])
+        part = run_planned_step("albums", planned, run_id=context["run_id"], tier=artists["tier"])
         summary = write_run_summary([artists, top_tracks, part])
+        remove_staging(staging_dir(data_dir(), context["run_id"]))
         extra = event_extra(part, step="albums", run_id=context["run_id"])
         extra["run_summary"] = summary
         context["outlet_events"][RAW_ALBUMS].extra = extra
         return summary
 
-    artists = extract_artists()
-    top_tracks = extract_top_tracks(artists)
-    extract_albums(artists, top_tracks)
+    planned = plan_run()
+    # A date range: one run per day (no logical date; run_after = the day at 06:00 UTC).
+    TriggerDagRunOperator.partial(
+        task_id="trigger_daily_runs",
+        trigger_dag_id="spotify_ingest",
+        openlineage_inject_parent_info=False,
+    ).expand_kwargs(child_runs(planned))
+    artists = extract_artists(planned)
+    top_tracks = extract_top_tracks(planned, artists)
+    extract_albums(planned, artists, top_tracks)
 
 
 spotify_ingest()

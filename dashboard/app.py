@@ -25,6 +25,7 @@ PAGES = [
     ("views/albums.py", "Albums vs tracks", ":material/album:"),
     ("views/artist_insights.py", "Artist insights", ":material/insights:"),
     ("views/catalogue.py", "Catalogue", ":material/library_music:"),
+    ("views/pipeline_health.py", "Pipeline health", ":material/monitor_heart:"),
 ]
 
 st.set_page_config(page_title="Spotify popularity", page_icon=":material/equalizer:", layout="wide")

@@ -89,6 +89,7 @@ def run_step(
     tier: str | None = None,
     settings: Any = None,
     data_dir_path: str | None = None,
+    artists_file: str | None = None,
 ) -> dict[str, Any]:
     """Run one ingestion step for `snapshot_date`; return its summary part (no secret in it).
 
@@ -114,6 +115,7 @@ def run_step(
             data_dir=data_dir_path or data_dir(),
             settings=settings,
             tier=tier,
+            artists_file=artists_file,
         )
     except errors.IngestionError as error:
         # Errors only a person can fix fail the task at once; the others are retried.

@@ -209,7 +209,15 @@ def mart_event_extra(
         "exported_at": payload.get("exported_at"),
         "build": {
             key: build_summary.get(key)
-            for key in ("status", "elapsed_seconds", "invocation_id", "models", "tests", "failed")
+            for key in (
+                "status",
+                "elapsed_seconds",
+                "invocation_id",
+                "models",
+                "tests",
+                "failed",
+                "nodes",  # per node: status, rows, seconds (warehouse.run_results)
+            )
         },
         "snapshot_dates": {k: snapshots.get(k) for k in ("first", "last", "count")},
         "new_snapshot_dates": (freshness or {}).get("new_snapshot_dates", []),

@@ -189,6 +189,13 @@ def run_dbt(
     metadata = getattr(outcome.result, "metadata", None)
     if metadata is not None:
         invocation_id = getattr(metadata, "invocation_id", None)
+    if invocation_id is None:
+        # A RunExecutionResult (what `build`, `run`, `test` return) has no metadata: only the
+        # run_results.json artifact does. dbt resets this process-wide id at the start of each
+        # invoke(), so right after it, it is this invocation's (the one in run_results.json).
+        from dbt_common.invocation import get_invocation_id
+
+        invocation_id = get_invocation_id()
     error = None
     if outcome.exception is not None:
         error = f"{type(outcome.exception).__name__}: {outcome.exception}"

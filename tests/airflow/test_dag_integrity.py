@@ -65,10 +65,34 @@ def test_ingest_dag_shape(dagbag):
     assert dag.timetable.expression == "0 6 * * *"
     assert type(dag.timetable).__name__ == "CronTriggerTimetable"
     order = ["extract_artists", "extract_top_tracks", "extract_albums"]
-    assert [t.task_id for t in dag.topological_sort()] == order
-    assert dag.get_task("extract_albums").upstream_task_ids == set(order[:2])
+    assert [t.task_id for t in dag.topological_sort() if t.task_id in order] == order
+    assert dag.get_task("extract_albums").upstream_task_ids == {"plan_run", *order[:2]}
     for task_id, entity in zip(order, ["artists", "top_tracks", "albums"], strict=True):
         assert dag.get_task(task_id).outlets == [raw_asset(entity)]
+    # The trigger form: plan_run checks the Params first; a range fans out to one run a day.
+    assert dag.get_task("extract_artists").upstream_task_ids == {"plan_run"}
+    assert set(dag.params) == {"start_date", "end_date", "artists", "access_tier"}
+    fan_out = dag.get_task("trigger_daily_runs")
+    assert fan_out.upstream_task_ids == {"child_runs"}
+    assert fan_out.partial_kwargs.get("trigger_dag_id", None) in (None, "spotify_ingest")
+
+
+def test_both_dags_alert_on_task_failure_and_on_a_missed_deadline(dagbag):
+    from airflow.sdk import AsyncCallback, DeadlineReference
+
+    from orchestration.alerts import PipelineAlertNotifier
+
+    for dag in dagbag.dags.values():
+        [alert] = dag.deadline
+        assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT
+        assert alert.interval == timedelta(minutes=90)
+        assert isinstance(alert.callback, AsyncCallback)
+        assert alert.callback.path == "orchestration.alerts.PipelineAlertNotifier"
+        assert alert.callback.kwargs == {"kind": "deadline_missed"}
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(c, PipelineAlertNotifier) for c in callbacks), task.task_id
 
 
 def test_dbt_dag_is_scheduled_on_all_three_raw_assets_and_uses_the_pool(dagbag):

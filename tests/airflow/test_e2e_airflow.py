@@ -119,6 +119,38 @@ def test_rest_triggered_ingestion_feeds_the_asset_triggered_dbt_dag(airflow):
     assert last["rows"] > 0
     assert last["snapshot_dates"]["last"] == days[-1]
 
+    # ... with the build's dbt invocation id (the same in every mart's event) and each model's
+    # and test's result, which the dbt_run_results history holds too (warehouse.run_results).
+    invocation = last["build"]["invocation_id"]
+    assert invocation
+    for model in ("dim_artist", "top_tracks", "track_movers_7d"):
+        event = api.asset_events(asset_id=api.asset_id(f"mart_{model}"))[-1]
+        assert event["extra"]["build"]["invocation_id"] == invocation
+    nodes = {n["node"]: n for n in last["build"]["nodes"]}
+    fact = nodes["model.spotify.fact_track_popularity"]
+    assert fact["type"] == "model"
+    assert fact["status"] == "success"
+    assert fact["seconds"] > 0
+    tests = [n for n in nodes.values() if n["type"] == "test"]
+    assert len(tests) > 10
+    assert {n["status"] for n in tests} <= {"pass", "warn"}
+    assert all(n["failures"] == 0 for n in tests if n["status"] == "pass")
+    import duckdb
+
+    with duckdb.connect(airflow.env["DUCKDB_PATH"], read_only=True) as con:
+        fact_rows = con.execute("select count(*) from fact_track_popularity").fetchone()[0]
+        history = con.execute(
+            "select unique_id, status, relation_rows, failures from main.dbt_run_results "
+            "where invocation_id = ?",
+            [invocation],
+        ).fetchall()
+    assert fact["rows"] == fact_rows
+    assert {row[0] for row in history} == set(nodes)
+    by_node = {row[0]: row for row in history}
+    assert by_node["model.spotify.fact_track_popularity"][1:3] == ("success", fact_rows)
+    history_file = Path(airflow.env["DATA_DIR"]) / "marts" / "dbt_run_results.parquet"
+    assert history_file.exists()
+
     # The warehouse holds both days.
     state = _warehouse_state(airflow)
     assert [d for d, _ in state["rows"]] == days

@@ -1,0 +1,170 @@
+"""What the "Pipeline health" page shows, read from files only (never from DuckDB itself):
+
+* the ingestion runs: `$DATA_DIR/raw/runs/<date>.json`, the summary each complete run writes
+  (rows per entity, API requests, retries, HTTP 429 answers, duration, tier), plus the days
+  whose raw files exist without a summary (a run that stopped half-way);
+* the dbt builds: `$DATA_DIR/marts/dbt_run_results.parquet`, the export of the warehouse's
+  `dbt_run_results` history (one row per node per build, `warehouse.run_results`);
+* source freshness: per raw entity, the newest snapshot date on disk and its age; and what the
+  warehouse's last export holds (`marts/_build.json`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.data import marts_dir
+
+RAW_ENTITIES = ("artists", "top_tracks", "albums")
+HISTORY_FILE = "dbt_run_results.parquet"
+RUN_COLUMNS = [
+    "snapshot_date",
+    "status",
+    "extracted_at",
+    "duration_seconds",
+    "tier",
+    "mode",
+    "artists",
+    "top_tracks",
+    "albums",
+    "requests",
+    "retries",
+    "rate_limited",
+    "skipped_artists",
+    "artists_selected",
+]
+
+
+def data_dir() -> Path:
+    """`$DATA_DIR` (the marts folder's parent), default `<repository>/data`."""
+    return marts_dir().parent
+
+
+def _raw_dates(folder: Path, entity: str) -> set[str]:
+    path = folder / "raw" / entity
+    return {p.stem for p in path.glob("*.csv")} if path.is_dir() else set()
+
+
+def ingestion_runs(folder: Path | None = None, limit: int = 30) -> pd.DataFrame:
+    """The last `limit` snapshot days, newest first: one row per run summary, and an
+    `incomplete` row for a day with raw files but no summary."""
+    folder = folder or data_dir()
+    rows: dict[str, dict[str, Any]] = {}
+    runs = folder / "raw" / "runs"
+    for path in sorted(runs.glob("*.json")) if runs.is_dir() else []:
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            rows[path.stem] = {"snapshot_date": path.stem, "status": "unreadable summary"}
+            continue
+        counts = summary.get("rows") or {}
+        skipped = summary.get("skipped_artists") or []
+        day = str(summary.get("snapshot_date") or path.stem)
+        rows[day] = {
+            "snapshot_date": day,
+            "status": "complete" if not skipped else "complete, artists skipped",
+            "extracted_at": summary.get("extracted_at"),
+            "duration_seconds": summary.get("duration_seconds"),
+            "tier": summary.get("tier"),
+            "mode": summary.get("mode"),
+            "artists": counts.get("artists"),
+            "top_tracks": counts.get("top_tracks"),
+            "albums": counts.get("albums"),
+            "requests": summary.get("requests_total"),
+            "retries": summary.get("retries"),
+            "rate_limited": summary.get("rate_limited"),
+            "skipped_artists": len(skipped),
+            "artists_selected": len(summary.get("artists_selected") or []) or None,
+        }
+    for entity in RAW_ENTITIES:
+        for day in _raw_dates(folder, entity) - set(rows):
+            rows[day] = {"snapshot_date": day, "status": "incomplete (no run summary)"}
+    frame = pd.DataFrame(list(rows.values()), columns=RUN_COLUMNS)
+    return frame.sort_values("snapshot_date", ascending=False).head(limit).reset_index(drop=True)
+
+
+def build_history(directory: Path | None = None) -> pd.DataFrame:
+    """One row per node per dbt build (empty, with the columns, before the first build)."""
+    path = (directory or marts_dir()) / HISTORY_FILE
+    columns = ["invocation_id", "generated_at", "unique_id", "name", "resource_type", "status"]
+    if not path.is_file():
+        return pd.DataFrame(columns=[*columns, "failures", "execution_seconds", "message"])
+    with duckdb.connect(":memory:") as con:
+        return con.execute("select * from read_parquet(?)", [str(path)]).df()
+
+
+def builds(history: pd.DataFrame, limit: int = 30) -> pd.DataFrame:
+    """Per build, newest first: when, how long, models (ok/failed), tests by status."""
+    if history.empty:
+        return pd.DataFrame(
+            columns=["invocation_id", "generated_at", "status", "models_ok", "models_failed"]
+            + [f"tests_{s}" for s in ("pass", "warn", "fail", "error")]
+        )
+    with duckdb.connect(":memory:") as con:
+        con.register("history", history)
+        frame = con.execute(
+            """
+            select
+                invocation_id,
+                max(generated_at) as generated_at,
+                case when count(*) filter (status in ('error', 'fail', 'runtime error')) > 0
+                    then 'failed' else 'success' end as status,
+                count(*) filter (resource_type <> 'test' and status in ('success', 'no-op'))
+                    as models_ok,
+                count(*) filter (resource_type <> 'test' and status in ('error', 'skipped'))
+                    as models_failed,
+                count(*) filter (resource_type = 'test' and status = 'pass') as tests_pass,
+                count(*) filter (resource_type = 'test' and status = 'warn') as tests_warn,
+                count(*) filter (resource_type = 'test' and status = 'fail') as tests_fail,
+                count(*) filter (resource_type = 'test' and status = 'error') as tests_error,
+                round(sum(execution_seconds), 1) as node_seconds
+            from history
+            group by invocation_id
+            order by generated_at desc
+            limit ?
+            """,
+            [limit],
+        ).df()
+    return frame
+
+
+def failing_tests(history: pd.DataFrame, limit: int = 50) -> pd.DataFrame:
+    """The tests that did not pass, newest build first."""
+    if history.empty:
+        return pd.DataFrame(columns=["generated_at", "name", "status", "failures", "message"])
+    tests = history[(history["resource_type"] == "test") & (history["status"] != "pass")]
+    tests = tests.sort_values(["generated_at", "name"], ascending=[False, True])
+    return tests[["generated_at", "name", "status", "failures", "message"]].head(limit)
+
+
+def freshness(
+    folder: Path | None = None, build: dict | None = None, today: dt.date | None = None
+) -> pd.DataFrame:
+    """Per raw entity: newest snapshot date on disk, its age in days, days on disk, and the
+    newest snapshot date the warehouse's last export holds."""
+    folder = folder or data_dir()
+    today = today or dt.datetime.now(dt.UTC).date()
+    loaded = ((build or {}).get("snapshot_dates") or {}).get("last")
+    rows = []
+    for entity in RAW_ENTITIES:
+        dates = sorted(_raw_dates(folder, entity))
+        newest = dates[-1] if dates else None
+        age = (today - dt.date.fromisoformat(newest)).days if newest else None
+        rows.append(
+            {
+                "source": f"raw/{entity}",
+                "newest_snapshot": newest,
+                "age_days": age,
+                "days_on_disk": len(dates),
+                "in_warehouse_up_to": loaded,
+                # The daily run extracts today at 06:00 UTC: yesterday's day is still fresh.
+                "state": "missing" if newest is None else ("fresh" if age <= 1 else "stale"),
+            }
+        )
+    return pd.DataFrame(rows)
