@@ -16,6 +16,9 @@ export DO_NOT_TRACK := 1
 AIRFLOW_PORT ?= 8080
 DOCS_PORT ?= 8081
 DASHBOARD_PORT ?= 8501
+# Like Airflow and the docs, the dashboard listens on this machine only; DASHBOARD_ADDRESS=0.0.0.0
+# opens it to the network.
+DASHBOARD_ADDRESS ?= 127.0.0.1
 SANDBOX_PORT ?= 8765
 
 .PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean
@@ -66,8 +69,9 @@ extract: $(STAMP) ## Extract one day: make extract DATE=YYYY-MM-DD
 sandbox: $(STAMP) ## Serve the offline Spotify sandbox in the foreground
 	$(PY) -m ingestion sandbox --port $(SANDBOX_PORT)
 
-dashboard: $(STAMP) ## Serve the Streamlit dashboard on the exported marts (DASHBOARD_PORT)
-	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
+dashboard: $(STAMP) ## Serve the Streamlit dashboard on the exported marts (DASHBOARD_ADDRESS:DASHBOARD_PORT)
+	$(BIN)/streamlit run dashboard/app.py --server.address $(DASHBOARD_ADDRESS) \
+	  --server.port $(DASHBOARD_PORT) --server.headless true \
 	  --browser.gatherUsageStats false --client.toolbarMode viewer
 
 docs: $(STAMP) ## Generate the dbt docs and serve them on DOCS_PORT
