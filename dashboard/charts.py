@@ -8,6 +8,8 @@ import pandas as pd
 
 # Long track and album names stay whole on the axis (and in the tooltip).
 LABEL_LIMIT = 420
+# Twenty distinct colours: the default ten repeat from the 11th artist on.
+PALETTE = "tableau20"
 
 
 def horizontal_bars(
@@ -31,11 +33,12 @@ def horizontal_bars(
                 f"{category}:N",
                 title=None,
                 sort=list(dict.fromkeys(frame[category])),
-                axis=alt.Axis(labelLimit=LABEL_LIMIT),
+                # Every name shown, none dropped as "overlapping".
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False),
             ),
             tooltip=tooltip,
         )
-        .properties(height=max(120, 24 * len(frame)))
+        .properties(height=max(120, 26 * len(frame)))
     )
 
 
@@ -70,15 +73,18 @@ def daily_lines(
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot date").axis(format="%d %b"),
-            y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis).scale(zero=zero, reverse=reverse),
-            color=alt.Color(f"{series}:N", title=series_title).legend(
-                orient="bottom", columns=2, labelLimit=LABEL_LIMIT, symbolLimit=0
+            x=alt.X("snapshot_date:T", title="Snapshot date").axis(
+                format="%d %b", tickCount={"interval": "day", "step": 1}
             ),
+            y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis).scale(zero=zero, reverse=reverse),
+            color=alt.Color(f"{series}:N", title=series_title)
+            .scale(scheme=PALETTE)
+            .legend(orient="bottom", columns=2, labelLimit=LABEL_LIMIT, symbolLimit=0),
             tooltip=[
                 alt.Tooltip(f"{series}:N", title=series_title),
                 alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),
                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format or ""),
             ],
         )
+        .properties(height=320)
     )

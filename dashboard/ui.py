@@ -171,7 +171,7 @@ def _d(day: Any) -> str:
 
 def show_table(frame: pd.DataFrame, **kwargs: Any) -> None:
     """A table showing every row of a small result (no inner scroll hiding row 11)."""
-    height = "content" if len(frame) <= FULL_TABLE_ROWS else "auto"
+    height = "content" if len(frame) <= FULL_TABLE_ROWS else 640
     st.dataframe(frame, hide_index=True, height=height, **kwargs)
 
 

@@ -45,9 +45,9 @@ if use_popularity:
                 "avg_track_popularity:Q", title="Average popularity of its tracked tracks"
             ).scale(domain=domain),
             y=alt.Y("album_popularity:Q", title="Album popularity").scale(domain=domain),
-            color=alt.Color("artist_name:N", title="Album artist").legend(
-                orient="bottom", columns=4, symbolLimit=0, labelLimit=charts.LABEL_LIMIT
-            ),
+            color=alt.Color("artist_name:N", title="Album artist")
+            .scale(scheme=charts.PALETTE)
+            .legend(orient="bottom", columns=4, symbolLimit=0, labelLimit=charts.LABEL_LIMIT),
             size=alt.Size("tracked_track_count:Q", title="Tracked tracks").legend(None),
             tooltip=[
                 alt.Tooltip("album_name:N", title="Album"),
@@ -61,7 +61,7 @@ if use_popularity:
     diagonal = (
         alt.Chart(pd.DataFrame({"x": domain, "y": domain}))
         .mark_line(strokeDash=[6, 4], color="gray")
-        .encode(x="x:Q", y="y:Q")
+        .encode(x=alt.X("x:Q").scale(domain=domain), y=alt.Y("y:Q").scale(domain=domain))
     )
     st.altair_chart((diagonal + points).properties(height=480))
 else:
