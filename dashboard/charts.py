@@ -79,7 +79,8 @@ def daily_lines(
             y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis).scale(zero=zero, reverse=reverse),
             color=alt.Color(f"{series}:N", title=series_title)
             .scale(scheme=PALETTE)
-            .legend(orient="bottom", columns=2, labelLimit=LABEL_LIMIT, symbolLimit=0),
+            # On the right: a legend below would take its height from the plot's.
+            .legend(orient="right", labelLimit=LABEL_LIMIT, symbolLimit=0),
             tooltip=[
                 alt.Tooltip(f"{series}:N", title=series_title),
                 alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),

@@ -47,7 +47,7 @@ if use_popularity:
             y=alt.Y("album_popularity:Q", title="Album popularity").scale(domain=domain),
             color=alt.Color("artist_name:N", title="Album artist")
             .scale(scheme=charts.PALETTE)
-            .legend(orient="bottom", columns=4, symbolLimit=0, labelLimit=charts.LABEL_LIMIT),
+            .legend(orient="right", symbolLimit=0, labelLimit=charts.LABEL_LIMIT),
             size=alt.Size("tracked_track_count:Q", title="Tracked tracks").legend(None),
             tooltip=[
                 alt.Tooltip("album_name:N", title="Album"),

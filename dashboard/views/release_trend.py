@@ -58,7 +58,7 @@ if use_popularity:
         .encode(
             x=alt.X("release:T", title="Album release month"),
             y=alt.Y("avg_popularity:Q", title="Average track popularity (0-100)").scale(zero=False),
-            size=alt.Size("track_count:Q", title="Tracks").legend(orient="bottom"),
+            size=alt.Size("track_count:Q", title="Tracks").legend(orient="right"),
             tooltip=tooltip,
         )
         .properties(height=320)
