@@ -87,5 +87,11 @@ def daily_lines(
                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format or ""),
             ],
         )
-        .properties(height=320)
+        # Tall enough for every legend entry: Vega clips those that do not fit.
+        .properties(height=legend_height(frame[series].nunique(), 320))
     )
+
+
+def legend_height(entries: int, minimum: int) -> int:
+    """A plot height that leaves room for a right-hand legend of `entries` names."""
+    return max(minimum, 22 * entries + 40)

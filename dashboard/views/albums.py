@@ -63,7 +63,8 @@ if use_popularity:
         .mark_line(strokeDash=[6, 4], color="gray")
         .encode(x=alt.X("x:Q").scale(domain=domain), y=alt.Y("y:Q").scale(domain=domain))
     )
-    st.altair_chart((diagonal + points).properties(height=480))
+    height = charts.legend_height(albums["artist_name"].nunique(), 480)
+    st.altair_chart((diagonal + points).properties(height=height))
 else:
     ui.development_mode_note(
         "So the albums are compared by how many of their tracks are among the tracked top tracks."

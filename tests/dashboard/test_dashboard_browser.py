@@ -211,7 +211,8 @@ def test_every_page_renders_in_chromium(served_dashboard, tmp_path):
         for path, (name, title, chart_count) in PAGES.items():
             url = served_dashboard + path
             browser.call("Page.navigate", url=url)
-            deadline = time.monotonic() + 60
+            # Generous: the machine may be shared; a page normally settles in a few seconds.
+            deadline = time.monotonic() + 120
             while True:
                 time.sleep(0.5)
                 marks = browser.evaluate(CHART_MARKS) or []

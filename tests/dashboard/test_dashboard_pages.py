@@ -265,6 +265,11 @@ def test_artists_over_time(sandbox_marts, monkeypatch):
     assert (merged["popularity"] == merged["popularity_mart"]).all()
     assert (merged["followers"] == merged["followers_mart"]).all()
     assert popularity["popularity"].isna().any(), "the missing day should be a gap"
+    for chart in charts(at):
+        spec = json.loads(chart.proto.spec)
+        # Every artist in the legend: Vega clips the entries a short plot has no room for.
+        assert spec["encoding"]["color"]["legend"]["symbolLimit"] == 0
+        assert spec["height"] >= 22 * expected["artist_name"].nunique()
     day_tab, week_tab = at.tabs
     daily = marts(
         sandbox_marts,
