@@ -69,6 +69,8 @@ def daily_lines(
 ) -> alt.Chart:
     """One line per series over the snapshot days; missing days (NULL) break the line."""
     y_axis = alt.Axis(format=value_format) if value_format else alt.Axis()
+    if reverse:  # a rank: whole numbers only
+        y_axis = alt.Axis(format="d", tickMinStep=1)
     return (
         alt.Chart(frame)
         .mark_line(point=True)

@@ -178,22 +178,22 @@ class Browser:
             self.process.kill()
 
 
-# Per chart, how much of it is marks: Vega draws into a canvas (count the coloured pixels:
-# axes, grid and text are grey) or an SVG (count the mark items). 0 = an empty chart.
+# Per chart, how many data marks it draws: Vega renders into an SVG (count the items of the
+# groups with role "mark": bars, points, lines; not axes, grid, legends or the background) or
+# a canvas (count the coloured pixels: axes, grid and text are grey). 0 = an empty chart.
 CHART_MARKS = """
 [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+  const svg = chart.querySelector('svg.marks');
+  if (svg) return svg.querySelectorAll('g.role-mark:not(.mark-group) path').length;
   const canvas = chart.querySelector('canvas');
-  if (canvas) {
-    if (!canvas.width || !canvas.height) return 0;
-    const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2])
-          - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
-    }
-    return n;
+  if (!canvas || !canvas.width || !canvas.height) return 0;
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2])
+        - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
   }
-  return chart.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] circle').length;
+  return n;
 })
 """
 RUNNING = "!!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
