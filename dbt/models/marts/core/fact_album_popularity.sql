@@ -1,6 +1,7 @@
--- TEMPORARY (branch i12-dashboard): helper 11's `fact_album_popularity` replaces this file at
--- merge. Same columns as CONTRACT.md: one row per (album_id, snapshot_date) of the albums with
--- full details that day; popularity_change against the previous calendar day.
+-- TEMPORARY (branch i12-dashboard): helper 11's `fact_album_popularity` replaces this file
+-- and _core__temporary_facts.yml at merge. Same columns as CONTRACT.md: one row per
+-- (album_id, snapshot_date) of the albums with full details that day; popularity_change
+-- against the previous calendar day.
 
 with albums as (
 

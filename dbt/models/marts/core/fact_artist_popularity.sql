@@ -1,8 +1,8 @@
--- TEMPORARY (branch i12-dashboard): helper 11's `fact_artist_popularity` replaces this file at
--- merge. Same columns as CONTRACT.md, so the reporting marts can be written against it now.
--- One row per (artist_id, snapshot_date) of every tracked artist; changes are against the
--- previous calendar day (NULL when that day has no row), so the result does not depend on the
--- order in which days were loaded.
+-- TEMPORARY (branch i12-dashboard): helper 11's `fact_artist_popularity` replaces this file
+-- and _core__temporary_facts.yml at merge. Same columns as CONTRACT.md, so the reporting marts
+-- can be written against it now. One row per (artist_id, snapshot_date) of every tracked
+-- artist; changes are against the previous calendar day (NULL when that day has no row), so
+-- the result does not depend on the order in which days were loaded.
 
 with artists as (
 
