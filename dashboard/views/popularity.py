@@ -26,6 +26,9 @@ if history.empty:
     st.info("No snapshots for these artists and dates. Widen the filters in the sidebar.")
     st.stop()
 
+# One series per track, named by its latest label in the range (its "via" may change).
+latest_labels = history.groupby("track_id")["track_label"].last()
+history["track_label"] = history["track_id"].map(latest_labels)
 use_popularity = history["popularity"].notna().any()
 measure = "popularity" if use_popularity else "top_track_rank"
 if not use_popularity:

@@ -409,8 +409,9 @@ def test_filters_apply_to_every_page(sandbox_marts, monkeypatch):
     options = at.multiselect(key="popularity_tracks").options
     allowed = marts(
         sandbox_marts,
-        "select distinct track_label from top_tracks where snapshot_date between ? and ? "
-        "and (artist_id = ? or tracked_artist_id = ?)",
+        "select arg_max(track_label, snapshot_date) as track_label from top_tracks "
+        "where snapshot_date between ? and ? and (artist_id = ? or tracked_artist_id = ?) "
+        "group by track_id",
         [start, end, artist_id, artist_id],
     )
     assert sorted(options) == sorted(allowed["track_label"])
