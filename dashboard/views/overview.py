@@ -98,9 +98,12 @@ per_day = ui.query(
 # A time axis: a day without a snapshot is an empty slot, not a bar next to its neighbours.
 st.altair_chart(
     alt.Chart(per_day)
-    .mark_bar()
+    .mark_bar(width={"band": 0.8})
     .encode(
-        x=alt.X("snapshot_date:T", title="Snapshot date").axis(format="%d %b"),
+        # One day-wide bar per snapshot on a time axis, one tick per day.
+        x=alt.X("yearmonthdate(snapshot_date):T", title="Snapshot date").axis(
+            format="%d %b", tickCount={"interval": "day", "step": 1}
+        ),
         y=alt.Y("tracks:Q", title="Top tracks loaded"),
         tooltip=[
             alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),
