@@ -219,10 +219,3 @@ def unreadable_marts(current: data.Marts, error: Exception) -> None:
     )
     with st.expander("Details"):
         st.code(str(error).strip(), language=None)
-
-
-def missing_model(model: str) -> None:
-    st.warning(
-        f"The export has no `{model}` yet: the model may not exist in this build. "
-        "Run `make run` again after the next `dbt build`."
-    )
