@@ -16,6 +16,9 @@ export DO_NOT_TRACK := 1
 export AIRFLOW_PORT ?= 8080
 export DOCS_PORT ?= 8081
 export DASHBOARD_PORT ?= 8501
+# Like Airflow and the docs, the dashboard listens on this machine only; DASHBOARD_ADDRESS=0.0.0.0
+# opens it to the network.
+export DASHBOARD_ADDRESS ?= 127.0.0.1
 export SANDBOX_PORT ?= 8765
 # The day `make extract` loads (UTC today unless given: make extract DATE=2026-11-20).
 DATE ?= $(shell date -u +%F)
@@ -96,8 +99,9 @@ extract: $(STAMP) ## Extract one day: make extract DATE=YYYY-MM-DD
 sandbox: $(STAMP) ## Serve the offline Spotify sandbox in the foreground
 	$(PY) -m ingestion sandbox --port $(SANDBOX_PORT)
 
-dashboard: $(STAMP) ## Serve the Streamlit dashboard on the exported marts (DASHBOARD_PORT)
-	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
+dashboard: $(STAMP) ## Serve the Streamlit dashboard on the exported marts (DASHBOARD_ADDRESS:DASHBOARD_PORT)
+	$(BIN)/streamlit run dashboard/app.py --server.address $(DASHBOARD_ADDRESS) \
+	  --server.port $(DASHBOARD_PORT) --server.headless true \
 	  --browser.gatherUsageStats false --client.toolbarMode viewer
 
 docs: $(STAMP) ## Generate the dbt docs and serve them on DOCS_PORT

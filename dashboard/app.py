@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = [
     ("views/overview.py", "Overview", ":material/dashboard:"),
     ("views/popularity.py", "Popularity over time", ":material/show_chart:"),
+    ("views/artists.py", "Artists over time", ":material/timeline:"),
     ("views/top_artists.py", "Top artists", ":material/person:"),
     ("views/top_tracks.py", "Top tracks", ":material/music_note:"),
     ("views/release_trend.py", "By release month", ":material/calendar_month:"),

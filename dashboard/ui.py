@@ -17,6 +17,8 @@ DEVELOPMENT_MODE_NOTE = (
     "(nor follower counts), so this chart shows the **top-track rank** instead "
     "(1 = the artist's most played track)."
 )
+# Tables up to this many rows are shown whole (no inner scroll); longer ones scroll.
+FULL_TABLE_ROWS = 60
 
 
 @dataclass(frozen=True)
@@ -59,26 +61,21 @@ def current_marts() -> data.Marts:
 
 def has_popularity() -> bool:
     """False on Development Mode data, where every popularity is NULL."""
-    if not current_marts().has("fact_track_popularity"):
-        return False
-    frame = query("select count(popularity) as n from fact_track_popularity")
+    frame = query("select count(popularity) as n from top_tracks")
     return bool(frame["n"].iloc[0])
 
 
 def artist_options() -> pd.DataFrame:
     """Tracked artists: artist_id, artist_name, sorted by name."""
-    if current_marts().has("top_artists"):
-        return query("select distinct artist_id, artist_name from top_artists order by artist_name")
     return query(
-        "select distinct artist_id, artist_name from dim_artist "
-        "where is_tracked and valid_to is null order by artist_name"
+        "select artist_id, arg_max(artist_name, snapshot_date) as artist_name "
+        "from top_artists group by artist_id order by artist_name, artist_id"
     )
 
 
 def snapshot_range() -> tuple[dt.date | None, dt.date | None]:
     frame = query(
-        "select min(snapshot_date)::date as first, max(snapshot_date)::date as last "
-        "from fact_track_popularity"
+        "select min(snapshot_date)::date as first, max(snapshot_date)::date as last from top_tracks"
     )
     first, last = frame["first"].iloc[0], frame["last"].iloc[0]
     if pd.isna(first):
@@ -128,6 +125,71 @@ def filters() -> Filters:
     return st.session_state.get("_filters") or Filters((), (), None, None)
 
 
+def describe_artists(current: Filters) -> str:
+    if current.any_artist:
+        return "all tracked artists"
+    return ", ".join(current.artist_names)
+
+
+def latest_date(model: str, current: Filters, column: str = "snapshot_date") -> dt.date | None:
+    """The latest date of `model` within the chosen range (None when it has none).
+
+    `model` and `column` are names from the page's code, never from a user.
+    """
+    frame = query(
+        f"select max({column})::date as day from {model} "  # noqa: S608
+        f"where {column}::date between ? and ?",
+        [current.start, current.end],
+    )
+    day = frame["day"].iloc[0]
+    return None if pd.isna(day) else pd.Timestamp(day).date()
+
+
+def caption_snapshot(day: dt.date, current: Filters, note: str = "") -> None:
+    """What a one-day page shows: the day (the last of the chosen range) and the artists."""
+    last = (
+        ""
+        if day == current.end
+        else f" (the latest in the chosen range, which ends {_d(current.end)})"
+    )
+    st.caption(f"Snapshot of **{_d(day)}**{last} · {describe_artists(current)}. {note}".strip())
+
+
+def caption_range(current: Filters, note: str = "") -> None:
+    """What a range page shows: the chosen dates and the artists."""
+    st.caption(
+        f"From **{_d(current.start)}** to **{_d(current.end)}** · "
+        f"{describe_artists(current)}. {note}".strip()
+    )
+
+
+def _d(day: Any) -> str:
+    from dashboard.formatting import format_date
+
+    return format_date(day)
+
+
+def show_table(frame: pd.DataFrame, **kwargs: Any) -> None:
+    """A table showing every row of a small result (no inner scroll hiding row 11)."""
+    height = "content" if len(frame) <= FULL_TABLE_ROWS else 640
+    st.dataframe(frame, hide_index=True, height=height, **kwargs)
+
+
+def track_artist_params(current: Filters) -> list[Any]:
+    """The three parameters of `(? or artist_id = any(?) or tracked_artist_id = any(?))`: a
+    track matches the chosen artists when it is theirs or one of their top tracks ("via")."""
+    return [current.any_artist, list(current.artist_ids), list(current.artist_ids)]
+
+
+def development_mode_note(what: str) -> None:
+    """Say, on a page that needs popularity, why it is missing and what is shown instead."""
+    st.info(
+        "**Development Mode data**: since February 2026 Spotify gives a Development Mode app "
+        f"no popularity and no follower counts. {what}",
+        icon=":material/info:",
+    )
+
+
 def artist_params(chosen: Sequence[str]) -> list[Any]:
     """The two parameters of `(? or <column> = any(?))`: no artist chosen matches every row."""
     return [not chosen, list(chosen)]
@@ -157,15 +219,3 @@ def unreadable_marts(current: data.Marts, error: Exception) -> None:
     )
     with st.expander("Details"):
         st.code(str(error).strip(), language=None)
-
-
-def caption_as_of(snapshot: Any) -> None:
-    if snapshot is not None and not pd.isna(snapshot):
-        st.caption(f"Latest snapshot: {pd.Timestamp(snapshot):%d %b %Y}")
-
-
-def missing_model(model: str) -> None:
-    st.warning(
-        f"The export has no `{model}` yet: the model may not exist in this build. "
-        "Run `make run` again after the next `dbt build`."
-    )

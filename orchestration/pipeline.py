@@ -182,10 +182,12 @@ def warehouse_summary(path: str, expected_dates: list[str]) -> dict[str, Any]:
             ]
         rising = []
         if "track_movers_7d" in tables:
+            movers = rel("track_movers_7d")
             rising = con.execute(
                 f"select track_name, artist_name, popularity_start, popularity_end, "  # noqa: S608
-                f"popularity_change, rank_change from {rel('track_movers_7d')} "
-                "where direction = 'rising' "
+                f"popularity_change, rank_change from {movers} "
+                f"where direction = 'rising' "
+                f"and window_end_date = (select max(window_end_date) from {movers}) "
                 "order by popularity_change desc nulls last, rank_change desc nulls last, "
                 "track_name limit 5"
             ).fetchall()
@@ -234,7 +236,8 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
     dashboard = default_port("DASHBOARD_PORT", 8501)
     print(f"Airflow UI:  make airflow     -> http://localhost:{port}  (user admin)")
     print(f"dbt docs:    make docs        -> http://127.0.0.1:{docs}")
-    print(f"Dashboard:   make dashboard   -> http://127.0.0.1:{dashboard}")
+    address = os.environ.get("DASHBOARD_ADDRESS") or "127.0.0.1"
+    print(f"Dashboard:   make dashboard   -> http://{address}:{dashboard}")
     print("=" * 72)
 
 

@@ -8,15 +8,20 @@ from dashboard import ui
 
 filters = ui.filters()
 st.title("Catalogue")
+st.caption(
+    f"Every track ever collected, with its current attributes · {ui.describe_artists(filters)} "
+    "(a track matches when a chosen artist is credited on it). **The snapshot-date filter does "
+    "not apply here**: the catalogue is not kept per day; popularity is the track's latest."
+)
 search = st.text_input("Search tracks, artists or albums", key="catalogue_search").strip()
 catalogue = ui.query(
     "select track_id, track_name, artist_names, primary_artist_name, genres, album_name, "
     "release_date, duration_minutes, is_explicit, popularity, "
     "(? = '' or contains(lower(concat_ws(' ', track_name, cast(artist_names as varchar), "
     "album_name)), lower(?))) as matches "
-    "from catalogue_details where (? or primary_artist_name = any(?)) "
+    "from catalogue_details where (? or list_has_any(artist_ids, ?)) "
     "order by primary_artist_name, album_name, track_name",
-    [search, search, *ui.artist_params(filters.artist_names)],
+    [search, search, *ui.artist_params(filters.artist_ids)],
 )
 catalogue["genre_list"] = catalogue["genres"].map(fmt.format_list)
 genres = sorted(
@@ -28,10 +33,7 @@ genres = sorted(
     }
 )
 if not genres and not ui.has_popularity():
-    st.info(
-        "**Development Mode data**: Spotify gives a Development Mode app no artist genres, so "
-        "the genre filter is empty."
-    )
+    ui.development_mode_note("Nor artist genres, so the genre filter is empty.")
 chosen = st.multiselect("Genres", options=genres, key="catalogue_genres")
 catalogue = catalogue[catalogue["matches"]]
 if chosen:
@@ -51,7 +53,7 @@ columns[1].metric("Genres", fmt.format_number(len(genres)))
 columns[2].metric(
     "Total duration", fmt.format_duration_minutes(catalogue["duration_minutes"].sum())
 )
-st.dataframe(
+ui.show_table(
     pd.DataFrame(
         {
             "Track": catalogue["track_name"],
@@ -63,8 +65,7 @@ st.dataframe(
             "Explicit": catalogue["is_explicit"].map(
                 lambda v: fmt.MISSING if pd.isna(v) else ("yes" if v else "")
             ),
-            "Popularity": catalogue["popularity"].map(fmt.format_number),
+            "Latest popularity": catalogue["popularity"].map(fmt.format_number),
         }
-    ),
-    hide_index=True,
+    )
 )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -15,16 +16,23 @@ last_build = build.get("build") or {}
 st.title("Spotify popularity")
 st.caption("Tracked artists, their albums and top tracks, one snapshot a day.")
 
+filters = ui.filters()
+ui.caption_range(filters, "Counts and the chart below cover these dates and artists.")
 counts = ui.query(
-    "select count(distinct tracked_artist_id) as artists, count(distinct track_id) as tracks, "
-    "count(distinct snapshot_date) as days, max(snapshot_date)::date as latest "
-    "from fact_track_popularity"
+    "select count(distinct track_id) as tracks, count(distinct snapshot_date) as days "
+    "from top_tracks "
+    "where snapshot_date::date between ? and ? "
+    "and (? or artist_id = any(?) or tracked_artist_id = any(?))",
+    [filters.start, filters.end, *ui.track_artist_params(filters)],
 )
-artists = int(counts["artists"].iloc[0])
-if marts.has("top_artists"):
-    artists = max(artists, int(ui.query("select count(*) as n from top_artists")["n"].iloc[0]))
-latest = counts["latest"].iloc[0]
-latest = None if pd.isna(latest) else pd.Timestamp(latest).date()
+artists = int(
+    ui.query(
+        "select count(distinct artist_id) as n from top_artists "
+        "where snapshot_date::date between ? and ? and (? or artist_id = any(?))",
+        [filters.start, filters.end, *ui.artist_params(filters.artist_ids)],
+    )["n"].iloc[0]
+)
+latest = ui.snapshot_range()[1]
 
 finished = last_build.get("finished_at") or build.get("exported_at")
 status = str(last_build.get("status") or "unknown")
@@ -44,7 +52,7 @@ age_days = (dt.datetime.now(dt.UTC).date() - latest).days if latest else None
 columns[1].metric(
     "Data freshness",
     fmt.format_date(latest),
-    help="The latest snapshot date in the warehouse.",
+    help="The latest snapshot date in the warehouse (whatever the filters).",
 )
 tests = last_build.get("tests") or {}
 passed = int(tests.get("pass", 0))
@@ -80,12 +88,29 @@ if not ui.has_popularity():
         "does not receive it). The charts show top-track ranks instead."
     )
 
-st.subheader("Snapshots")
+st.subheader("Top tracks per snapshot day")
 per_day = ui.query(
-    "select strftime(snapshot_date::date, '%Y-%m-%d') as day, "
-    "count(distinct track_id) as tracks, count(distinct tracked_artist_id) as artists "
-    "from fact_track_popularity group by 1 order by 1"
+    "select snapshot_date::date as snapshot_date, count(*) as tracks from top_tracks "
+    "where snapshot_date::date between ? and ? "
+    "and (? or artist_id = any(?) or tracked_artist_id = any(?)) group by 1 order by 1",
+    [filters.start, filters.end, *ui.track_artist_params(filters)],
 )
-st.bar_chart(per_day, x="day", y="tracks", x_label="Snapshot", y_label="Tracks loaded")
+# A time axis: a day without a snapshot is an empty slot, not a bar next to its neighbours.
+st.altair_chart(
+    alt.Chart(per_day)
+    .mark_bar(width={"band": 0.8})
+    .encode(
+        # One day-wide bar per snapshot on a time axis, one tick per day.
+        x=alt.X("yearmonthdate(snapshot_date):T", title="Snapshot date").axis(
+            format="%d %b", tickCount={"interval": "day", "step": 1}
+        ),
+        y=alt.Y("tracks:Q", title="Top tracks loaded"),
+        tooltip=[
+            alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),
+            alt.Tooltip("tracks:Q", title="Top tracks"),
+        ],
+    )
+    .properties(height=260)
+)
 if build.get("missing_models"):
     st.caption("Not in this export: " + ", ".join(build["missing_models"]))

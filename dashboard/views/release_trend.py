@@ -1,5 +1,6 @@
-"""Popularity by release year and month of the tracks' albums."""
+"""Top tracks by the release month of their album, on one snapshot day."""
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -8,74 +9,88 @@ from dashboard import ui
 
 filters = ui.filters()
 st.title("By release month")
-
-if filters.any_artist:
-    trend = ui.query(
-        "select release_year, release_month, track_count, avg_popularity "
-        "from popularity_by_release_month "
-        "where release_year is not null order by release_year, release_month"
-    )
-    st.caption("Tracked top tracks by the release date of their album, latest snapshot.")
-else:
-    # The mart covers every tracked artist; for a chosen few, aggregate the same way here.
-    trend = ui.query(
-        "with latest as (select max(snapshot_date) as day from fact_track_popularity "
-        "where snapshot_date::date between ? and ?) "
-        "select year(r.release_day) as release_year, month(r.release_day) as release_month, "
-        "count(distinct f.track_id) as track_count, avg(f.popularity) as avg_popularity "
-        "from fact_track_popularity f join latest on f.snapshot_date = latest.day "
-        "join (select album_id, "
-        "try_cast(arg_max(cast(release_date as varchar), valid_to is null) as date) "
-        "as release_day from dim_album group by album_id) r using (album_id) "
-        "where (? or f.tracked_artist_id = any(?)) and r.release_day is not null "
-        "group by 1, 2 order by 1, 2",
-        [filters.start, filters.end, *ui.artist_params(filters.artist_ids)],
-    )
-    st.caption(
-        f"Top tracks of {', '.join(filters.artist_names)} by the release date of their "
-        "album, latest snapshot in the chosen dates (albums with a full release date)."
-    )
+day = ui.latest_date("popularity_by_release_month", filters)
+if day is None:
+    st.info("No snapshot in the chosen dates. Widen the dates in the sidebar.")
+    st.stop()
+ui.caption_snapshot(
+    day,
+    filters,
+    "Top tracks grouped by their album's release month (mart `popularity_by_release_month`; "
+    "a track counts for the tracked artist whose top tracks held it).",
+)
+# The mart is additive by tracked artist: the chosen artists' months are summed here.
+trend = ui.query(
+    "select release_year, release_month, sum(track_count) as track_count, "
+    "round(sum(popularity_sum) / nullif(sum(rated_track_count), 0), 1) as avg_popularity "
+    "from popularity_by_release_month "
+    "where snapshot_date::date = ? and (? or tracked_artist_id = any(?)) "
+    "group by release_year, release_month order by release_year, release_month",
+    [day, *ui.artist_params(filters.artist_ids)],
+)
 if trend.empty:
     st.info("No release dates for this selection.")
     st.stop()
 
-trend["release_month"] = trend["release_month"].fillna(1).astype(int)
+# A release known to the year only is drawn mid-year, and said so in the tooltip.
 trend["release"] = pd.to_datetime(
-    {"year": trend["release_year"].astype(int), "month": trend["release_month"], "day": 1}
+    {
+        "year": trend["release_year"].astype(int),
+        "month": trend["release_month"].fillna(7).astype(int),
+        "day": 1,
+    }
 )
+trend["precision"] = trend["release_month"].map(lambda m: "year only" if pd.isna(m) else "month")
+tooltip = [
+    alt.Tooltip("release:T", title="Released", format="%b %Y"),
+    alt.Tooltip("precision:N", title="Date known to"),
+    alt.Tooltip("track_count:Q", title="Tracks"),
+    alt.Tooltip("avg_popularity:Q", title="Average popularity"),
+]
 use_popularity = trend["avg_popularity"].notna().any()
+# Points, not a line: release months are sparse (decades apart), and a line would invent
+# the months between them.
 if use_popularity:
-    st.markdown("**Average popularity of the tracks released that month**")
-    st.line_chart(
-        trend, x="release", y="avg_popularity", x_label="Release month", y_label="Popularity"
+    st.markdown("**Average popularity of the top tracks released each month**")
+    st.altair_chart(
+        alt.Chart(trend)
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=alt.X("release:T", title="Album release month"),
+            y=alt.Y("avg_popularity:Q", title="Average track popularity (0-100)").scale(zero=False),
+            size=alt.Size("track_count:Q", title="Tracks").legend(orient="right"),
+            tooltip=tooltip,
+        )
+        .properties(height=320)
     )
 else:
-    st.info(
-        "**Development Mode data**: Spotify gives no popularity, so only the number of "
-        "tracked tracks per release month is shown."
+    ui.development_mode_note("So only the number of top tracks per release month is shown.")
+st.markdown("**Top tracks per release month**")
+st.altair_chart(
+    alt.Chart(trend)
+    .mark_bar(size=4)
+    .encode(
+        x=alt.X("release:T", title="Album release month"),
+        y=alt.Y("track_count:Q", title="Top tracks"),
+        tooltip=tooltip,
     )
-st.markdown("**Tracked tracks per release month**")
-st.bar_chart(trend, x="release", y="track_count", x_label="Release month", y_label="Tracks")
-
-by_year = (
-    trend.groupby("release_year")
-    .apply(
-        lambda g: pd.Series(
-            {
-                "Tracks": int(g["track_count"].sum()),
-                "Average popularity": (
-                    round((g["avg_popularity"] * g["track_count"]).sum() / g["track_count"].sum())
-                    if g["avg_popularity"].notna().any()
-                    else None
-                ),
-            }
-        ),
-        include_groups=False,
-    )
-    .reset_index()
-    .rename(columns={"release_year": "Release year"})
+    .properties(height=220)
 )
-by_year["Release year"] = by_year["Release year"].astype(int).astype(str)
-by_year["Tracks"] = by_year["Tracks"].map(fmt.format_number)
-by_year["Average popularity"] = by_year["Average popularity"].map(fmt.format_number)
-st.dataframe(by_year, hide_index=True)
+
+by_year = ui.query(
+    "select release_year, sum(track_count) as track_count, "
+    "round(sum(popularity_sum) / nullif(sum(rated_track_count), 0), 1) as avg_popularity "
+    "from popularity_by_release_month "
+    "where snapshot_date::date = ? and (? or tracked_artist_id = any(?)) "
+    "group by release_year order by release_year",
+    [day, *ui.artist_params(filters.artist_ids)],
+)
+ui.show_table(
+    pd.DataFrame(
+        {
+            "Release year": by_year["release_year"].astype(int).astype(str),
+            "Top tracks": by_year["track_count"].map(fmt.format_number),
+            "Average popularity": by_year["avg_popularity"].map(lambda v: fmt.format_number(v, 1)),
+        }
+    )
+)

@@ -1,67 +1,84 @@
-"""Top tracks with their duration (latest snapshot)."""
+"""Top tracks on one snapshot day, each with its own artist (and "via" its tracked artist)."""
 
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts, ui
 from dashboard import formatting as fmt
-from dashboard import ui
 
 filters = ui.filters()
 st.title("Top tracks")
+day = ui.latest_date("top_tracks", filters)
+if day is None:
+    st.info("No snapshot in the chosen dates. Widen the dates in the sidebar.")
+    st.stop()
+ui.caption_snapshot(
+    day,
+    filters,
+    "“via” names the tracked artist whose top tracks held a track by someone else.",
+)
 tracks = ui.query(
-    "select track_id, track_name, artist_name, album_name, popularity, popularity_rank, "
-    "top_track_rank, duration_minutes, snapshot_date from top_tracks "
-    "where (? or artist_name = any(?)) "
-    "order by popularity desc nulls last, top_track_rank, track_name",
-    ui.artist_params(filters.artist_names),
+    "select track_id, track_name, artist_name, via_artist_name, track_label, album_name, "
+    "popularity, popularity_rank, top_track_rank, duration_minutes from top_tracks "
+    "where snapshot_date::date = ?"
+    " and (? or artist_id = any(?) or tracked_artist_id = any(?)) order by popularity_rank",
+    [day, *ui.track_artist_params(filters)],
 )
 if tracks.empty:
-    st.info("No top track matches the filter.")
+    st.info("No top track matches the filter on this day.")
     st.stop()
-ui.caption_as_of(tracks["snapshot_date"].max())
 
 use_popularity = tracks["popularity"].notna().any()
-limit = st.slider("How many tracks", 5, max(5, min(50, len(tracks))), min(20, len(tracks)))
-shown = tracks.head(limit).copy()
-shown["label"] = shown["track_name"] + " · " + shown["artist_name"]
+limit = st.slider("How many tracks", 1, len(tracks), min(20, len(tracks))) if len(tracks) > 1 else 1
+shown = tracks.head(limit)
+tooltip = [
+    {"field": "track_name", "type": "nominal", "title": "Track"},
+    {"field": "artist_name", "type": "nominal", "title": "Artist"},
+    {"field": "via_artist_name", "type": "nominal", "title": "Via"},
+    {"field": "album_name", "type": "nominal", "title": "Album"},
+]
 if use_popularity:
-    st.bar_chart(
-        shown,
-        x="label",
-        y="popularity",
-        horizontal=True,
-        sort="-popularity",
-        x_label="Popularity (0-100)",
-        y_label="",
+    st.altair_chart(
+        charts.horizontal_bars(
+            shown,
+            category="track_label",
+            value="popularity",
+            value_title="Track popularity (0-100)",
+            tooltip=[
+                *tooltip,
+                {"field": "popularity", "type": "quantitative", "title": "Popularity"},
+            ],
+        )
     )
 else:
-    st.info(
-        "**Development Mode data**: Spotify gives no track popularity, so tracks are listed "
-        "by their rank in their artist's top tracks and the chart shows their duration."
+    ui.development_mode_note(
+        "So tracks are listed by their rank in their artist's top tracks and the chart shows "
+        "their duration."
     )
-    st.bar_chart(
-        shown,
-        x="label",
-        y="duration_minutes",
-        horizontal=True,
-        sort="-duration_minutes",
-        x_label="Duration (minutes)",
-        y_label="",
+    st.altair_chart(
+        charts.horizontal_bars(
+            shown,
+            category="track_label",
+            value="duration_minutes",
+            value_title="Duration (minutes)",
+            tooltip=[
+                *tooltip,
+                {"field": "duration_minutes", "type": "quantitative", "title": "Minutes"},
+            ],
+        )
     )
 
-st.dataframe(
+ui.show_table(
     pd.DataFrame(
         {
+            "Rank": shown["popularity_rank"].map(fmt.format_number),
             "Track": shown["track_name"],
             "Artist": shown["artist_name"],
+            "Via": shown["via_artist_name"].fillna(""),
             "Album": shown["album_name"],
             "Popularity": shown["popularity"].map(fmt.format_number),
-            "Popularity rank": shown["popularity_rank"].map(fmt.format_number),
             "Top-track rank": shown["top_track_rank"].map(fmt.format_number),
             "Duration": shown["duration_minutes"].map(fmt.format_duration_minutes),
         }
-    ),
-    hide_index=True,
+    )
 )
-average = tracks["duration_minutes"].mean()
-st.caption(f"Average duration of these top tracks: {fmt.format_duration_minutes(average)}")

@@ -1,7 +1,9 @@
 """End to end: `streamlit run` the dashboard and load it in headless Chromium.
 
 Needs Debian's `chromium` (`apt-get install -y chromium`); it fails, never skips, without it.
-Screenshots go to data/screenshots/ (ignored by git) to look at.
+Opens every page; fails on a Streamlit exception or a chart with nothing drawn in it. One
+screenshot per page goes to the test's tmp dir (`<tmp>/screenshots/<page>.png`, printed at the
+end) to look at.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import pytest
 from dashboard_pipeline import APP, ROOT
 from websockets.sync.client import connect
 
-SCREENSHOTS = ROOT / "data" / "screenshots"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -32,11 +33,17 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--hide-scrollbars",
 ]
-# Pages (url path) and what must be on them once the charts have rendered.
+# Pages (url path): what must be on them, and how many charts (each with marks drawn).
 PAGES = {
-    "": ("dashboard.png", "Spotify popularity"),
-    "popularity": ("popularity.png", "Popularity over time"),
-    "top_artists": ("top_artists.png", "Top artists"),
+    "": ("overview", "Spotify popularity", 1),
+    "popularity": ("popularity", "Popularity over time", 1),
+    "artists": ("artists", "Artists over time", 2),
+    "top_artists": ("top_artists", "Top artists", 2),
+    "top_tracks": ("top_tracks", "Top tracks", 1),
+    "release_trend": ("release_trend", "By release month", 2),
+    "albums": ("albums", "Albums vs their tracks", 1),
+    "artist_insights": ("artist_insights", "Artist insights", 0),
+    "catalogue": ("catalogue", "Catalogue", 0),
 }
 
 
@@ -171,42 +178,82 @@ class Browser:
             self.process.kill()
 
 
-# Drawn charts: Vega renders into a canvas (many points) or an SVG.
-CHARTS_DRAWN = """
-[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-  .filter(c => c.querySelector('canvas, svg.marks')).length
+# Per chart, how many data marks it draws: Vega renders into an SVG (count the items of the
+# groups with role "mark": bars, points, lines; not axes, grid, legends or the background) or
+# a canvas (count the coloured pixels: axes, grid and text are grey). 0 = an empty chart.
+CHART_MARKS = """
+[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+  const svg = chart.querySelector('svg.marks');
+  if (svg) return svg.querySelectorAll('g.role-mark:not(.mark-group) path').length;
+  const canvas = chart.querySelector('canvas');
+  if (!canvas || !canvas.width || !canvas.height) return 0;
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2])
+        - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
+  }
+  return n;
+})
 """
 RUNNING = "!!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
 EXCEPTIONS = "document.querySelectorAll('[data-testid^=\"stException\"]').length"
+TABLES = "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length"
 
 
 @pytest.mark.e2e
-def test_dashboard_renders_in_chromium(served_dashboard, tmp_path):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_every_page_renders_in_chromium(served_dashboard, tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
     browser = Browser(tmp_path / "profile")
     try:
-        for path, (png, title) in PAGES.items():
+        browser.call("Page.enable")
+        for path, (name, title, chart_count) in PAGES.items():
             url = served_dashboard + path
-            browser.call("Page.enable")
             browser.call("Page.navigate", url=url)
-            deadline = time.monotonic() + 45
+            # Generous: the machine may be shared; a page normally settles in a few seconds.
+            deadline = time.monotonic() + 120
             while True:
-                drawn = browser.evaluate(CHARTS_DRAWN) or 0
-                if (drawn and not browser.evaluate(RUNNING)) or browser.evaluate(EXCEPTIONS):
+                time.sleep(0.5)
+                marks = browser.evaluate(CHART_MARKS) or []
+                ready = browser.evaluate(f"document.body.innerText.includes({title!r})")
+                drawn = len(marks) >= chart_count and all(marks)
+                if browser.evaluate(EXCEPTIONS) or (
+                    ready and drawn and not browser.evaluate(RUNNING)
+                ):
                     break
-                assert time.monotonic() < deadline, f"{url}: no chart drawn within 45 s"
-                time.sleep(0.25)
+                assert time.monotonic() < deadline, (
+                    f"{url}: {len(marks)} chart(s) drawn of {chart_count}, marks {marks}"
+                )
             time.sleep(1.0)  # let the charts finish their layout before the screenshot
             dom = browser.evaluate("document.documentElement.outerHTML")
             assert browser.evaluate(EXCEPTIONS) == 0, f"{url} shows an exception"
             assert 'data-testid="stException' not in dom
             assert "Traceback" not in dom
-            assert title in dom, f"{url} does not show {title!r}"
-            assert browser.evaluate(CHARTS_DRAWN) >= 1
+            marks = browser.evaluate(CHART_MARKS)
+            assert len(marks) == chart_count, f"{url}: {len(marks)} charts, {chart_count} expected"
+            assert all(marks), f"{url}: an empty chart (coloured pixels per chart: {marks})"
+            if not chart_count:
+                assert browser.evaluate(TABLES) >= 1, f"{url} shows no table"
 
+            # The whole page, not only the first screen.
+            height = browser.evaluate(
+                "Math.max(...[...document.querySelectorAll('section, div')]"
+                ".map(e => e.scrollHeight))"
+            )
+            browser.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=1400,
+                height=min(int(height or 1000), 6000),
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            time.sleep(0.5)
             shot = browser.call("Page.captureScreenshot", format="png")["data"]
-            target = SCREENSHOTS / png
+            browser.call("Emulation.clearDeviceMetricsOverride")
+            target = screenshots / f"{name}.png"
             target.write_bytes(base64.b64decode(shot))
             assert target.stat().st_size > 30_000, f"{target} looks blank"
+        print(f"screenshots: {screenshots}")
     finally:
         browser.close()

@@ -1,6 +1,12 @@
-with facts as (
+with tracks as (
 
-    select * from {{ ref('fact_track_popularity') }}
+    select * from {{ ref('top_tracks') }}
+
+),
+
+album_facts as (
+
+    select * from {{ ref('fact_album_popularity') }}
 
 ),
 
@@ -16,13 +22,6 @@ artists as (
 
 ),
 
-latest_facts as (
-
-    select * from facts
-    where snapshot_date = (select max(snapshot_date) from facts)
-
-),
-
 track_popularity as (
 
     select
@@ -30,8 +29,11 @@ track_popularity as (
         snapshot_date,
         round(avg(popularity), 1) as avg_track_popularity,
         max(popularity) as max_track_popularity,
-        count(distinct track_id) as tracked_track_count
-    from latest_facts
+        count(*) as tracked_track_count,
+        -- Every artist the album's tracked tracks belong to or were tracked through: what the
+        -- dashboard's artist filter matches.
+        list_distinct(list(artist_id) || list(tracked_artist_id)) as related_artist_ids
+    from tracks
     group by album_id, snapshot_date
 
 ),
@@ -40,15 +42,22 @@ final as (
 
     select
         track_popularity.album_id,
-        albums.album_name,
+        track_popularity.snapshot_date,
+        coalesce(albums.album_name, track_popularity.album_id) as album_name,
+        albums.primary_artist_id as artist_id,
         artists.artist_name,
-        albums.popularity as album_popularity,
+        list_distinct(
+            track_popularity.related_artist_ids || [albums.primary_artist_id]
+        ) as related_artist_ids,
+        album_facts.popularity as album_popularity,
         track_popularity.avg_track_popularity,
         track_popularity.max_track_popularity,
         track_popularity.tracked_track_count,
-        round(albums.popularity - track_popularity.avg_track_popularity, 1) as popularity_gap,
-        track_popularity.snapshot_date
+        round(album_facts.popularity - track_popularity.avg_track_popularity, 1) as popularity_gap
     from track_popularity
+    left join album_facts
+        on track_popularity.album_id = album_facts.album_id
+        and track_popularity.snapshot_date = album_facts.snapshot_date
     left join albums
         on track_popularity.album_id = albums.album_id
     left join artists

@@ -1,6 +1,9 @@
-with artists as (
+-- One row per tracked artist and snapshot date: the artist's audience that day, the shape of
+-- its discography as listed that day, and its own top tracks that day.
 
-    select * from {{ ref('dim_artist') }}
+with artist_days as (
+
+    select * from {{ ref('artist_popularity_daily') }}
 
 ),
 
@@ -16,7 +19,7 @@ tracks as (
 
 ),
 
-facts as (
+track_facts as (
 
     select * from {{ ref('fact_track_popularity') }}
 
@@ -34,54 +37,41 @@ rankings as (
 
 ),
 
-latest_discographies as (
-
-    select *
-    from discographies
-    qualify snapshot_date = max(snapshot_date) over (partition by tracked_artist_id)
-
-),
-
 album_stats as (
 
     select
-        latest_discographies.tracked_artist_id as artist_id,
+        discographies.tracked_artist_id as artist_id,
+        discographies.snapshot_date,
+        count(distinct discographies.album_id) as album_count,
         round(avg(albums.total_tracks), 1) as avg_tracks_per_album,
         min(albums.release_date) as first_release_date,
         max(albums.release_date) as latest_release_date
-    from latest_discographies
+    from discographies
     inner join albums
-        on latest_discographies.album_id = albums.album_id
-    group by latest_discographies.tracked_artist_id
-
-),
-
-latest_rankings as (
-
-    -- Each tracked artist's own top tracks at the latest snapshot date (a collaboration
-    -- counts for both artists here).
-    select *
-    from rankings
-    where snapshot_date = (select max(snapshot_date) from rankings)
+        on discographies.album_id = albums.album_id
+    group by discographies.tracked_artist_id, discographies.snapshot_date
 
 ),
 
 ranked_tracks as (
 
+    -- Each tracked artist's own top-tracks list that day (a collaboration counts for both
+    -- artists here, unlike in the fact, which keeps one row per track).
     select
-        latest_rankings.tracked_artist_id as artist_id,
-        latest_rankings.top_track_rank,
+        rankings.tracked_artist_id as artist_id,
+        rankings.snapshot_date,
+        rankings.top_track_rank,
         tracks.track_name,
         albums.album_name,
-        facts.popularity,
+        track_facts.popularity,
         tracks.duration_ms,
         tracks.is_explicit
-    from latest_rankings
-    left join facts
-        on latest_rankings.track_id = facts.track_id
-        and latest_rankings.snapshot_date = facts.snapshot_date
+    from rankings
+    left join track_facts
+        on rankings.track_id = track_facts.track_id
+        and rankings.snapshot_date = track_facts.snapshot_date
     left join tracks
-        on latest_rankings.track_id = tracks.track_id
+        on rankings.track_id = tracks.track_id
     left join albums
         on tracks.album_id = albums.album_id
 
@@ -91,37 +81,43 @@ track_stats as (
 
     select
         artist_id,
+        snapshot_date,
+        count(*) as top_track_count,
         round(avg(popularity), 1) as avg_track_popularity,
         round(avg(duration_ms) / 60000.0, 2) as avg_track_duration_minutes,
         round(avg(case when is_explicit then 1.0 else 0.0 end), 4) as explicit_track_share,
         min_by(track_name, top_track_rank) as top_track_name,
         min_by(album_name, top_track_rank) as top_track_album_name
     from ranked_tracks
-    group by artist_id
+    group by artist_id, snapshot_date
 
 ),
 
 final as (
 
     select
-        artists.artist_id,
-        artists.artist_name,
-        artists.popularity,
-        artists.followers,
+        artist_days.artist_id,
+        artist_days.snapshot_date,
+        artist_days.artist_name,
+        artist_days.popularity,
+        artist_days.followers,
+        album_stats.album_count,
         album_stats.avg_tracks_per_album,
         album_stats.first_release_date,
         album_stats.latest_release_date,
+        track_stats.top_track_count,
         track_stats.avg_track_popularity,
         track_stats.avg_track_duration_minutes,
         track_stats.explicit_track_share,
         track_stats.top_track_name,
         track_stats.top_track_album_name
-    from artists
+    from artist_days
     left join album_stats
-        on artists.artist_id = album_stats.artist_id
+        on artist_days.artist_id = album_stats.artist_id
+        and artist_days.snapshot_date = album_stats.snapshot_date
     left join track_stats
-        on artists.artist_id = track_stats.artist_id
-    where artists.is_tracked
+        on artist_days.artist_id = track_stats.artist_id
+        and artist_days.snapshot_date = track_stats.snapshot_date
 
 )
 

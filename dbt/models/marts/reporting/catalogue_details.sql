@@ -22,6 +22,23 @@ track_artists as (
 
 ),
 
+track_facts as (
+
+    select * from {{ ref('fact_track_popularity') }}
+
+),
+
+latest_popularity as (
+
+    -- Measurements come from the fact: the popularity of each track's latest snapshot.
+    select
+        track_id,
+        arg_max(popularity, snapshot_date) as popularity
+    from track_facts
+    group by track_id
+
+),
+
 latest_track_artists as (
 
     -- The artist list of each track's latest snapshot.
@@ -35,7 +52,8 @@ artist_lists as (
 
     select
         track_id,
-        string_agg(artist_name, ', ' order by artist_position) as artist_names
+        string_agg(artist_name, ', ' order by artist_position) as artist_names,
+        list(artist_id order by artist_position) as artist_ids
     from latest_track_artists
     group by track_id
 
@@ -47,6 +65,8 @@ final as (
         tracks.track_id,
         tracks.track_name,
         artist_lists.artist_names,
+        artist_lists.artist_ids,
+        tracks.primary_artist_id,
         primary_artists.artist_name as primary_artist_name,
         array_to_string(primary_artists.genres, ', ') as genres,
         albums.album_name,
@@ -54,7 +74,7 @@ final as (
         albums.release_date_precision,
         round(tracks.duration_ms / 60000.0, 2) as duration_minutes,
         tracks.is_explicit,
-        tracks.popularity,
+        latest_popularity.popularity,
         tracks.isrc,
         tracks.last_seen_date
     from tracks
@@ -64,6 +84,8 @@ final as (
         on tracks.primary_artist_id = primary_artists.artist_id
     left join albums
         on tracks.album_id = albums.album_id
+    left join latest_popularity
+        on tracks.track_id = latest_popularity.track_id
 
 )
 

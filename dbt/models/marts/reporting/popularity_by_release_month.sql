@@ -1,49 +1,43 @@
-with facts as (
+-- Additive by tracked artist and snapshot date, so the dashboard can sum the artists it is
+-- asked for: the average over several artists is sum(popularity_sum) / sum(rated_track_count).
 
-    select * from {{ ref('fact_track_popularity') }}
+with tracks as (
 
-),
-
-albums as (
-
-    select * from {{ ref('dim_album') }}
-
-),
-
-latest_facts as (
-
-    select * from facts
-    where snapshot_date = (select max(snapshot_date) from facts)
+    select * from {{ ref('top_tracks') }}
+    where release_date is not null
 
 ),
 
 released as (
 
     select
-        latest_facts.track_id,
-        latest_facts.popularity,
-        cast(year(albums.release_date) as integer) as release_year,
+        snapshot_date,
+        tracked_artist_id,
+        track_id,
+        popularity,
+        cast(year(release_date) as integer) as release_year,
         -- A release known to the year only has no month.
         case
-            when albums.release_date_precision in ('month', 'day')
-                then cast(month(albums.release_date) as integer)
+            when release_date_precision in ('month', 'day')
+                then cast(month(release_date) as integer)
         end as release_month
-    from latest_facts
-    inner join albums
-        on latest_facts.album_id = albums.album_id
-    where albums.release_date is not null
+    from tracks
 
 ),
 
 final as (
 
     select
+        snapshot_date,
+        tracked_artist_id,
         release_year,
         release_month,
-        count(distinct track_id) as track_count,
+        count(*) as track_count,
+        count(popularity) as rated_track_count,
+        cast(sum(popularity) as bigint) as popularity_sum,
         round(avg(popularity), 1) as avg_popularity
     from released
-    group by release_year, release_month
+    group by snapshot_date, tracked_artist_id, release_year, release_month
 
 )
 

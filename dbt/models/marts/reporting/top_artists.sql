@@ -1,44 +1,6 @@
-with artists as (
+with artist_days as (
 
-    select * from {{ ref('dim_artist') }}
-
-),
-
-facts as (
-
-    select * from {{ ref('fact_track_popularity') }}
-
-),
-
-latest_facts as (
-
-    select * from facts
-    where snapshot_date = (select max(snapshot_date) from facts)
-
-),
-
-track_counts as (
-
-    select
-        tracked_artist_id as artist_id,
-        count(distinct track_id) as tracked_track_count
-    from latest_facts
-    group by tracked_artist_id
-
-),
-
-tracked_artists as (
-
-    select
-        artists.artist_id,
-        artists.artist_name,
-        artists.popularity,
-        artists.followers,
-        coalesce(track_counts.tracked_track_count, 0) as tracked_track_count
-    from artists
-    left join track_counts
-        on artists.artist_id = track_counts.artist_id
-    where artists.is_tracked
+    select * from {{ ref('artist_popularity_daily') }}
 
 ),
 
@@ -46,21 +8,32 @@ final as (
 
     select
         artist_id,
+        snapshot_date,
         artist_name,
         popularity,
         followers,
         -- Always filled: without popularity (Development Mode) the order falls back to
-        -- followers, then the number of tracked tracks, then the name.
+        -- followers, then the number of top-track slots, then the name.
         cast(row_number() over (
+            partition by snapshot_date
             order by popularity desc nulls last, followers desc nulls last,
-                tracked_track_count desc, artist_name, artist_id
+                top_track_count desc, artist_name, artist_id
         ) as integer) as popularity_rank,
-        tracked_track_count,
+        top_track_count,
+        top_track_popularity,
+        -- The artist's top-track slots weighted by popularity: the sum of its top tracks'
+        -- popularity over the sum of every tracked artist's that day (NULL without popularity).
         round(
-            tracked_track_count / nullif(sum(tracked_track_count) over (), 0), 4
-        ) as share_of_tracked_tracks,
-        (select max(snapshot_date) from latest_facts) as snapshot_date
-    from tracked_artists
+            top_track_popularity
+            / nullif(sum(top_track_popularity) over (partition by snapshot_date), 0),
+            4
+        ) as share_of_top_track_popularity,
+        -- The same share counting slots only (what Development Mode data can answer).
+        round(
+            top_track_count / nullif(sum(top_track_count) over (partition by snapshot_date), 0),
+            4
+        ) as share_of_top_track_slots
+    from artist_days
 
 )
 

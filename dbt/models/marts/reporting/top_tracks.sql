@@ -1,3 +1,6 @@
+-- The reporting layer's "track facts per date": every other track mart reads this model, so
+-- the names, the attribution and the per-day rank are worked out in one place.
+
 with facts as (
 
     select * from {{ ref('fact_track_popularity') }}
@@ -22,31 +25,50 @@ albums as (
 
 ),
 
-latest_facts as (
+previous_day as (
 
-    select * from facts
-    where snapshot_date = (select max(snapshot_date) from facts)
+    select
+        track_id,
+        snapshot_date + 1 as next_snapshot_date,
+        top_track_rank as previous_top_track_rank
+    from facts
 
 ),
 
 joined as (
 
     select
-        latest_facts.track_id,
-        tracks.track_name,
-        artists.artist_name,
+        facts.track_id,
+        facts.snapshot_date,
+        facts.date_key,
+        coalesce(tracks.track_name, facts.track_id) as track_name,
+        facts.artist_id,
+        coalesce(own_artists.artist_name, facts.artist_id) as artist_name,
+        facts.tracked_artist_id,
+        coalesce(tracked_artists.artist_name, facts.tracked_artist_id) as tracked_artist_name,
+        facts.album_id,
         albums.album_name,
-        latest_facts.popularity,
-        latest_facts.top_track_rank,
+        albums.release_date,
+        albums.release_date_precision,
+        facts.popularity,
+        facts.popularity_change,
+        facts.top_track_rank,
+        -- Positive: the track climbed in its tracked artist's list since the previous day.
+        previous_day.previous_top_track_rank - facts.top_track_rank as top_track_rank_change,
         round(tracks.duration_ms / 60000.0, 2) as duration_minutes,
-        latest_facts.snapshot_date
-    from latest_facts
+        tracks.is_explicit
+    from facts
     left join tracks
-        on latest_facts.track_id = tracks.track_id
-    left join artists
-        on latest_facts.artist_id = artists.artist_id
+        on facts.track_id = tracks.track_id
+    left join artists as own_artists
+        on facts.artist_id = own_artists.artist_id
+    left join artists as tracked_artists
+        on facts.tracked_artist_id = tracked_artists.artist_id
     left join albums
-        on latest_facts.album_id = albums.album_id
+        on facts.album_id = albums.album_id
+    left join previous_day
+        on facts.track_id = previous_day.track_id
+        and facts.snapshot_date = previous_day.next_snapshot_date
 
 ),
 
@@ -54,18 +76,37 @@ final as (
 
     select
         track_id,
+        snapshot_date,
+        date_key,
         track_name,
+        artist_id,
         artist_name,
+        tracked_artist_id,
+        tracked_artist_name,
+        -- The tracked artist whose top tracks held the track, when it is not the track's own.
+        case when tracked_artist_id <> artist_id then tracked_artist_name end as via_artist_name,
+        track_name || ' · ' || artist_name
+        || coalesce(
+            ' (via ' || case when tracked_artist_id <> artist_id then tracked_artist_name end
+            || ')',
+            ''
+        ) as track_label,
+        album_id,
         album_name,
+        release_date,
+        release_date_precision,
         popularity,
+        popularity_change,
         -- Always filled: ties and missing popularity (Development Mode) fall back to the
         -- rank in the artist's top tracks, then the name.
         cast(row_number() over (
+            partition by snapshot_date
             order by popularity desc nulls last, top_track_rank, track_name, track_id
         ) as integer) as popularity_rank,
         top_track_rank,
+        top_track_rank_change,
         duration_minutes,
-        snapshot_date
+        is_explicit
     from joined
 
 )

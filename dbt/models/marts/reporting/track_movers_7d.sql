@@ -1,54 +1,34 @@
-with facts as (
+-- For every snapshot date D (the window's end): each track's move between the first snapshot
+-- on or after D - 7 days (the window's start, before D) and D. Dates without an earlier
+-- snapshot in their window have no rows.
 
-    select * from {{ ref('fact_track_popularity') }}
+with tracks as (
 
-),
-
-tracks as (
-
-    select * from {{ ref('dim_track') }}
+    select * from {{ ref('top_tracks') }}
 
 ),
 
-artists as (
+windows as (
 
-    select * from {{ ref('dim_artist') }}
-
-),
-
-window_end as (
-
-    select max(snapshot_date) as window_end_date from facts
-
-),
-
-window_bounds as (
-
-    -- The last 7 days: from the earliest snapshot on or after end - 7 days to the latest.
-    select
-        min(facts.snapshot_date) as window_start_date,
-        any_value(window_end.window_end_date) as window_end_date
-    from facts
-    cross join window_end
-    where facts.snapshot_date >= window_end.window_end_date - 7
+    select * from {{ ref('movers_windows_7d') }}
 
 ),
 
 start_rows as (
 
-    select facts.*
-    from facts
-    inner join window_bounds
-        on facts.snapshot_date = window_bounds.window_start_date
+    select windows.window_start_date, windows.window_end_date, tracks.*
+    from windows
+    inner join tracks
+        on windows.window_start_date = tracks.snapshot_date
 
 ),
 
 end_rows as (
 
-    select facts.*
-    from facts
-    inner join window_bounds
-        on facts.snapshot_date = window_bounds.window_end_date
+    select windows.window_start_date, windows.window_end_date, tracks.*
+    from windows
+    inner join tracks
+        on windows.window_end_date = tracks.snapshot_date
 
 ),
 
@@ -56,7 +36,14 @@ compared as (
 
     select
         coalesce(end_rows.track_id, start_rows.track_id) as track_id,
+        coalesce(end_rows.window_start_date, start_rows.window_start_date) as window_start_date,
+        coalesce(end_rows.window_end_date, start_rows.window_end_date) as window_end_date,
+        coalesce(end_rows.track_name, start_rows.track_name) as track_name,
         coalesce(end_rows.artist_id, start_rows.artist_id) as artist_id,
+        coalesce(end_rows.artist_name, start_rows.artist_name) as artist_name,
+        coalesce(end_rows.tracked_artist_id, start_rows.tracked_artist_id) as tracked_artist_id,
+        coalesce(end_rows.via_artist_name, start_rows.via_artist_name) as via_artist_name,
+        coalesce(end_rows.track_label, start_rows.track_label) as track_label,
         start_rows.popularity as popularity_start,
         end_rows.popularity as popularity_end,
         end_rows.popularity - start_rows.popularity as popularity_change,
@@ -68,42 +55,42 @@ compared as (
         end_rows.track_id is not null as is_in_end
     from start_rows
     full outer join end_rows
-        on start_rows.track_id = end_rows.track_id
+        on start_rows.window_end_date = end_rows.window_end_date
+        and start_rows.track_id = end_rows.track_id
 
 ),
 
 final as (
 
     select
-        compared.track_id,
-        tracks.track_name,
-        artists.artist_name,
-        compared.popularity_start,
-        compared.popularity_end,
-        compared.popularity_change,
-        compared.rank_start,
-        compared.rank_end,
-        compared.rank_change,
+        track_id,
+        window_end_date,
+        window_start_date,
+        track_name,
+        artist_id,
+        artist_name,
+        tracked_artist_id,
+        via_artist_name,
+        track_label,
+        popularity_start,
+        popularity_end,
+        popularity_change,
+        rank_start,
+        rank_end,
+        rank_change,
         -- Popularity decides when both ends have it; otherwise (Development Mode) the rank
         -- change; a track entering the top tracks rises, one leaving them falls.
         case
-            when not compared.was_in_start then 'rising'
-            when not compared.is_in_end then 'falling'
-            when compared.popularity_change > 0 then 'rising'
-            when compared.popularity_change < 0 then 'falling'
-            when compared.popularity_change = 0 then 'steady'
-            when compared.rank_change > 0 then 'rising'
-            when compared.rank_change < 0 then 'falling'
+            when not was_in_start then 'rising'
+            when not is_in_end then 'falling'
+            when popularity_change > 0 then 'rising'
+            when popularity_change < 0 then 'falling'
+            when popularity_change = 0 then 'steady'
+            when rank_change > 0 then 'rising'
+            when rank_change < 0 then 'falling'
             else 'steady'
-        end as direction,
-        window_bounds.window_start_date,
-        window_bounds.window_end_date
+        end as direction
     from compared
-    cross join window_bounds
-    left join tracks
-        on compared.track_id = tracks.track_id
-    left join artists
-        on compared.artist_id = artists.artist_id
 
 )
 

@@ -1,0 +1,99 @@
+"""The dashboard's chart shapes, in Altair: titles on the axes they describe, full labels,
+legends with human names and every series, gaps left as gaps on time axes."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+# Long track and album names stay whole on the axis (and in the tooltip).
+LABEL_LIMIT = 420
+# Twenty distinct colours: the default ten repeat from the 11th artist on.
+PALETTE = "tableau20"
+
+
+def horizontal_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    tooltip: list,
+    value_format: str | None = None,
+) -> alt.Chart:
+    """One bar per row, in the frame's order, the names on the vertical axis (untitled: the
+    names say what they are) and the value's title on the horizontal axis."""
+    x_axis = alt.Axis(format=value_format) if value_format else alt.Axis()
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{value}:Q", title=value_title, axis=x_axis),
+            y=alt.Y(
+                f"{category}:N",
+                title=None,
+                sort=list(dict.fromkeys(frame[category])),
+                # Every name shown, none dropped as "overlapping".
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False),
+            ),
+            tooltip=tooltip,
+        )
+        .properties(height=max(120, 26 * len(frame)))
+    )
+
+
+def complete_days(
+    frame: pd.DataFrame, key: str, start, end, date_column: str = "snapshot_date"
+) -> pd.DataFrame:
+    """Every (key, day) from start to end, with NULL measures on days a series has no row,
+    so a line breaks over a missing day instead of joining across it."""
+    days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
+    frame = frame.copy()
+    frame[date_column] = pd.to_datetime(frame[date_column])
+    grid = pd.MultiIndex.from_product(
+        [frame[key].drop_duplicates(), days], names=[key, date_column]
+    ).to_frame(index=False)
+    return grid.merge(frame, on=[key, date_column], how="left")
+
+
+def daily_lines(
+    frame: pd.DataFrame,
+    *,
+    series: str,
+    series_title: str,
+    value: str,
+    value_title: str,
+    reverse: bool = False,
+    zero: bool = False,
+    value_format: str | None = None,
+) -> alt.Chart:
+    """One line per series over the snapshot days; missing days (NULL) break the line."""
+    y_axis = alt.Axis(format=value_format) if value_format else alt.Axis()
+    if reverse:  # a rank: whole numbers only
+        y_axis = alt.Axis(format="d", tickMinStep=1)
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("snapshot_date:T", title="Snapshot date").axis(
+                format="%d %b", tickCount={"interval": "day", "step": 1}
+            ),
+            y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis).scale(zero=zero, reverse=reverse),
+            color=alt.Color(f"{series}:N", title=series_title)
+            .scale(scheme=PALETTE)
+            # On the right: a legend below would take its height from the plot's.
+            .legend(orient="right", labelLimit=LABEL_LIMIT, symbolLimit=0),
+            tooltip=[
+                alt.Tooltip(f"{series}:N", title=series_title),
+                alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format or ""),
+            ],
+        )
+        # Tall enough for every legend entry: Vega clips those that do not fit.
+        .properties(height=legend_height(frame[series].nunique(), 320))
+    )
+
+
+def legend_height(entries: int, minimum: int) -> int:
+    """A plot height that leaves room for a right-hand legend of `entries` names."""
+    return max(minimum, 22 * entries + 40)

@@ -1,0 +1,127 @@
+"""Artists over time: popularity and followers day by day, and the artists that moved."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import formatting as fmt
+
+filters = ui.filters()
+st.title("Artists over time")
+ui.caption_range(filters)
+
+history = ui.query(
+    "select snapshot_date::date as snapshot_date, artist_id, artist_name, popularity, "
+    "followers from artist_popularity_daily "
+    "where snapshot_date::date between ? and ? and (? or artist_id = any(?)) "
+    "order by snapshot_date, artist_name",
+    [filters.start, filters.end, *ui.artist_params(filters.artist_ids)],
+)
+if history.empty:
+    st.info("No tracked artist has a snapshot in these dates. Widen the filters in the sidebar.")
+    st.stop()
+use_popularity = history["popularity"].notna().any()
+if not use_popularity:
+    ui.development_mode_note(
+        "This page has nothing to draw for them: see *Top artists* for the artists' "
+        "top-track slots, which Development Mode keeps."
+    )
+    st.stop()
+
+grid = charts.complete_days(history, "artist_name", filters.start, filters.end)
+st.subheader("Popularity")
+st.altair_chart(
+    charts.daily_lines(
+        grid,
+        series="artist_name",
+        series_title="Artist",
+        value="popularity",
+        value_title="Popularity (0-100)",
+    )
+)
+st.subheader("Followers")
+st.altair_chart(
+    charts.daily_lines(
+        grid,
+        series="artist_name",
+        series_title="Artist",
+        value="followers",
+        value_title="Followers",
+        value_format="~s",
+    )
+)
+st.caption("A day without a snapshot leaves a gap in the lines (mart `artist_popularity_daily`).")
+
+last_day = history["snapshot_date"].max()
+st.subheader("Rising and falling artists")
+
+
+def _table(frame: pd.DataFrame, change: str, followers_change: str, extra: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Artist": frame["artist_name"],
+            **extra,
+            "Popularity change": frame[change].map(fmt.format_change),
+            "Followers change": frame[followers_change].map(
+                lambda v: (
+                    fmt.MISSING if pd.isna(v) else ("+" if v > 0 else "") + fmt.format_count(v)
+                )
+            ),
+        }
+    )
+
+
+day_tab, week_tab = st.tabs(["Day over day", "Over 7 days"])
+with day_tab:
+    daily = ui.query(
+        "select artist_name, popularity, followers, popularity_change, followers_change "
+        "from artist_popularity_daily where snapshot_date::date = ? and (? or artist_id = any(?)) "
+        "order by popularity_change desc nulls last, followers_change desc nulls last, artist_name",
+        [last_day, *ui.artist_params(filters.artist_ids)],
+    )
+    st.caption(
+        f"{fmt.format_date(last_day)} against the day before (NULL, shown —, when that day "
+        "has no snapshot); sorted by the popularity change, then followers gained."
+    )
+    ui.show_table(
+        _table(
+            daily,
+            "popularity_change",
+            "followers_change",
+            {
+                "Popularity": daily["popularity"].map(fmt.format_number),
+                "Followers": daily["followers"].map(fmt.format_count),
+            },
+        )
+    )
+with week_tab:
+    weekly = ui.query(
+        "select artist_name, popularity_start, popularity_end, popularity_change, "
+        "followers_start, followers_end, followers_change, direction, "
+        "window_start_date::date as since from artist_movers_7d "
+        "where window_end_date::date = ? and (? or artist_id = any(?)) "
+        "order by popularity_change desc nulls last, followers_change desc nulls last, artist_name",
+        [last_day, *ui.artist_params(filters.artist_ids)],
+    )
+    if weekly.empty:
+        st.info(
+            f"No 7-day window ends on {fmt.format_date(last_day)}: it needs an earlier snapshot "
+            "within the 7 days before."
+        )
+    else:
+        st.caption(
+            f"{fmt.format_date(weekly['since'].iloc[0])} against {fmt.format_date(last_day)} "
+            "(mart `artist_movers_7d`)."
+        )
+        ui.show_table(
+            _table(
+                weekly,
+                "popularity_change",
+                "followers_change",
+                {
+                    "Popularity then": weekly["popularity_start"].map(fmt.format_number),
+                    "Popularity now": weekly["popularity_end"].map(fmt.format_number),
+                    "Direction": weekly["direction"],
+                },
+            )
+        )
