@@ -31,12 +31,18 @@ PAGES = [
 
 st.set_page_config(page_title="Spotify popularity", page_icon=":material/equalizer:", layout="wide")
 
-page = st.navigation(
-    [
-        st.Page(HERE / path, title=title, icon=icon, default=index == 0)
-        for index, (path, title, icon) in enumerate(PAGES)
-    ]
-)
+# Pages that read the pipeline's own records (run summaries, dbt results), not the marts: they
+# must work when the marts are missing or unreadable, which is when they are needed most.
+OPERATIONS_PAGES = {"views/pipeline_health.py"}
+
+pages = {
+    path: st.Page(HERE / path, title=title, icon=icon, default=index == 0)
+    for index, (path, title, icon) in enumerate(PAGES)
+}
+page = st.navigation(list(pages.values()))
+if page in (pages[path] for path in OPERATIONS_PAGES):
+    page.run()
+    st.stop()
 
 marts = ui.marts()
 st.session_state["_marts"] = marts
