@@ -2,6 +2,12 @@
 
 Writes are atomic (a temporary file in the target folder, then `os.replace`), so a reader or a
 failed run never sees half a file, and rows are sorted by their key so reruns are byte-identical.
+
+A day is *published* by its run summary `raw/runs/<date>.json`, written last, once the three
+entity files are complete; extracting a day again first removes it (`unpublish_day`), so the
+warehouse, which reads published days only, never sees a half-written or half-rewritten day.
+The summary's `published_at` (the real time of publication, also against the sandbox) tells
+the warehouse a day was extracted again even when its files are byte-identical.
 """
 
 from __future__ import annotations
@@ -17,7 +23,17 @@ from typing import Any
 
 # The raw entities, in the order a run writes them (albums need the top tracks' albums).
 RAW_ENTITIES = ("artists", "top_tracks", "albums")
-ARTIST_COLUMNS = ["snapshot_date", "extracted_at", "artist_id", "artist_name", "artist_json"]
+# Every raw row records where it comes from (`sandbox` or `spotify`) and the access tier.
+PROVENANCE_COLUMNS = ["data_source", "access_tier"]
+DATA_SOURCES = ("sandbox", "spotify")
+ARTIST_COLUMNS = [
+    "snapshot_date",
+    "extracted_at",
+    "artist_id",
+    "artist_name",
+    "artist_json",
+    *PROVENANCE_COLUMNS,
+]
 ALBUM_COLUMNS = [
     "snapshot_date",
     "extracted_at",
@@ -26,6 +42,7 @@ ALBUM_COLUMNS = [
     "tracked_artist_id",
     "source",
     "album_json",
+    *PROVENANCE_COLUMNS,
 ]
 TOP_TRACK_COLUMNS = [
     "snapshot_date",
@@ -36,6 +53,7 @@ TOP_TRACK_COLUMNS = [
     "track_name",
     "source",
     "track_json",
+    *PROVENANCE_COLUMNS,
 ]
 ENTITIES = {"artists": ARTIST_COLUMNS, "albums": ALBUM_COLUMNS, "top_tracks": TOP_TRACK_COLUMNS}
 
@@ -50,7 +68,39 @@ def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
 
 
 def summary_path(data_dir: Path, snapshot_date: str) -> Path:
+    """The day's run summary, which also publishes the day (written last)."""
     return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
+
+
+def raw_glob(data_dir: str | os.PathLike, entity: str) -> str:
+    """The glob of an entity's files (`runs` for the day summaries), as dbt's sources read it."""
+    suffix = "json" if entity == "runs" else "csv"
+    return f"{data_dir}/raw/{entity}/*.{suffix}"
+
+
+def unpublish_day(data_dir: Path, snapshot_date: str) -> None:
+    """Hide a day from the warehouse before its files are (re)written."""
+    summary_path(data_dir, snapshot_date).unlink(missing_ok=True)
+
+
+def publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """Write the day's run summary, stamped with `published_at`: the day becomes visible."""
+    from datetime import UTC, datetime
+
+    published = {**summary, "published_at": datetime.now(UTC).isoformat(timespec="microseconds")}
+    write_json(summary_path(data_dir, summary["snapshot_date"]), published)
+    return published
+
+
+def published_data_sources(data_dir: Path) -> dict[str, str]:
+    """{snapshot date: data source} of the days published in data_dir."""
+    found = {}
+    for path in sorted((Path(data_dir) / "raw" / "runs").glob("*.json")):
+        try:
+            found[path.stem] = json.loads(path.read_text(encoding="utf-8")).get("mode")
+        except (OSError, ValueError):
+            continue
+    return {day: source for day, source in found.items() if source}
 
 
 def _process_umask() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ingestion_helpers import DAY, csv_files, expected_requests, settings_for, write_roster
 
-from ingestion.errors import InvalidArtistIdError, MissingInputError
+from ingestion.errors import InvalidArtistIdError, MissingInputError, MixedDataSourceError
 from ingestion.extract import (
     extract_albums,
     extract_artists,
@@ -91,6 +91,7 @@ def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
             "skipped_artists",
             "duration_seconds",
             "extracted_at",
+            "published_at",
         }
         assert summary["extracted_at"] == f"{DAY}T00:00:00Z"
 
@@ -237,3 +238,33 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     assert "in the future" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "raw").exists()
+
+
+def test_a_data_dir_never_mixes_sandbox_and_spotify_days(sandbox, tmp_path):
+    server = sandbox(tier="extended")
+    other_day = "2026-11-19"
+    extract_day(other_day, data_dir=tmp_path, settings=settings_for(server))
+    # Pretend the day came from the real API: the sandbox may no longer write here.
+    summary_file = tmp_path / "raw" / "runs" / f"{other_day}.json"
+    summary = json.loads(summary_file.read_text())
+    summary_file.write_text(json.dumps({**summary, "mode": "spotify"}))
+    before = csv_files(tmp_path)
+    with pytest.raises(MixedDataSourceError, match="never mixes sandbox and real Spotify data"):
+        extract_day(DAY, data_dir=tmp_path, settings=settings_for(server))
+    assert csv_files(tmp_path) == before  # nothing written
+    assert not (tmp_path / "raw" / "runs" / f"{DAY}.json").exists()
+
+
+def test_extracting_a_day_again_unpublishes_it_until_complete(sandbox, tmp_path):
+    from ingestion.extract import extract_albums, extract_artists, write_summary
+
+    server = sandbox(tier="extended")
+    first = extract_day(DAY, data_dir=tmp_path, settings=settings_for(server))
+    published = tmp_path / "raw" / "runs" / f"{DAY}.json"
+    assert json.loads(published.read_text())["published_at"] == first["published_at"]
+    artists = extract_artists(DAY, data_dir=tmp_path, settings=settings_for(server))
+    assert not published.exists()  # half re-written: invisible to the warehouse
+    albums = extract_albums(DAY, data_dir=tmp_path, settings=settings_for(server))
+    again = write_summary([artists, albums], data_dir=tmp_path)
+    assert json.loads(published.read_text()) == again
+    assert again["published_at"] > first["published_at"]  # the warehouse reloads the day

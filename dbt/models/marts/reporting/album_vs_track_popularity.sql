@@ -23,6 +23,12 @@ latest_facts as (
 
 ),
 
+album_facts as (
+
+    select * from {{ ref('fact_album_popularity') }}
+
+),
+
 track_popularity as (
 
     select
@@ -42,15 +48,18 @@ final as (
         track_popularity.album_id,
         albums.album_name,
         artists.artist_name,
-        albums.popularity as album_popularity,
+        album_facts.popularity as album_popularity,
         track_popularity.avg_track_popularity,
         track_popularity.max_track_popularity,
         track_popularity.tracked_track_count,
-        round(albums.popularity - track_popularity.avg_track_popularity, 1) as popularity_gap,
+        round(album_facts.popularity - track_popularity.avg_track_popularity, 1) as popularity_gap,
         track_popularity.snapshot_date
     from track_popularity
     left join albums
         on track_popularity.album_id = albums.album_id
+    left join album_facts
+        on track_popularity.album_id = album_facts.album_id
+        and track_popularity.snapshot_date = album_facts.snapshot_date
     left join artists
         on albums.primary_artist_id = artists.artist_id
 

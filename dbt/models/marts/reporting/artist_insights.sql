@@ -22,6 +22,15 @@ facts as (
 
 ),
 
+artist_facts as (
+
+    -- Each artist's latest measurements.
+    select *
+    from {{ ref('fact_artist_popularity') }}
+    qualify snapshot_date = max(snapshot_date) over (partition by artist_id)
+
+),
+
 discographies as (
 
     select * from {{ ref('stg_spotify__artist_albums') }}
@@ -106,8 +115,8 @@ final as (
     select
         artists.artist_id,
         artists.artist_name,
-        artists.popularity,
-        artists.followers,
+        artist_facts.popularity,
+        artist_facts.followers,
         album_stats.avg_tracks_per_album,
         album_stats.first_release_date,
         album_stats.latest_release_date,
@@ -117,6 +126,8 @@ final as (
         track_stats.top_track_name,
         track_stats.top_track_album_name
     from artists
+    left join artist_facts
+        on artists.artist_id = artist_facts.artist_id
     left join album_stats
         on artists.artist_id = album_stats.artist_id
     left join track_stats

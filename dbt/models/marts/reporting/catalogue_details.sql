@@ -16,6 +16,15 @@ artists as (
 
 ),
 
+track_facts as (
+
+    -- Each track's latest popularity.
+    select track_id, popularity
+    from {{ ref('fact_track_popularity') }}
+    qualify snapshot_date = max(snapshot_date) over (partition by track_id)
+
+),
+
 track_artists as (
 
     select * from {{ ref('stg_spotify__track_artists') }}
@@ -54,10 +63,12 @@ final as (
         albums.release_date_precision,
         round(tracks.duration_ms / 60000.0, 2) as duration_minutes,
         tracks.is_explicit,
-        tracks.popularity,
+        track_facts.popularity,
         tracks.isrc,
         tracks.last_seen_date
     from tracks
+    left join track_facts
+        on tracks.track_id = track_facts.track_id
     left join artist_lists
         on tracks.track_id = artist_lists.track_id
     left join artists as primary_artists

@@ -10,6 +10,19 @@ facts as (
 
 ),
 
+artist_facts as (
+
+    select * from {{ ref('fact_artist_popularity') }}
+
+),
+
+latest_artist_facts as (
+
+    select * from artist_facts
+    where snapshot_date = (select max(snapshot_date) from artist_facts)
+
+),
+
 latest_facts as (
 
     select * from facts
@@ -32,12 +45,14 @@ tracked_artists as (
     select
         artists.artist_id,
         artists.artist_name,
-        artists.popularity,
-        artists.followers,
+        latest_artist_facts.popularity,
+        latest_artist_facts.followers,
         coalesce(track_counts.tracked_track_count, 0) as tracked_track_count
     from artists
     left join track_counts
         on artists.artist_id = track_counts.artist_id
+    left join latest_artist_facts
+        on artists.artist_id = latest_artist_facts.artist_id
     where artists.is_tracked
 
 ),
