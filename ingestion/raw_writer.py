@@ -1,7 +1,10 @@
 """The raw layer's files (docs/interfaces.md section 2): CSV per entity per day, run summary.
 
-Writes are atomic (a temporary file in the target folder, then `os.replace`), so a reader or a
-failed run never sees half a file, and rows are sorted by their key so reruns are byte-identical.
+Entity files are gzip-compressed CSV (`<date>.csv.gz`, a tenth of the bytes; DuckDB and
+`read_csv` here read them as they are), compressed without a timestamp so reruns stay
+byte-identical. Writes are atomic (a temporary file in the target folder, then `os.replace`),
+so a reader or a failed run never sees half a file, and rows are sorted by their key so reruns
+are byte-identical.
 
 A day is *published* by its run summary `raw/runs/<date>.json`, written last, once the three
 entity files are complete; extracting a day again first removes it (`unpublish_day`), so the
@@ -13,6 +16,7 @@ the warehouse a day was extracted again even when its files are byte-identical.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -55,6 +59,7 @@ TOP_TRACK_COLUMNS = [
     "track_json",
     *PROVENANCE_COLUMNS,
 ]
+RAW_SUFFIX = ".csv.gz"
 ENTITIES = {"artists": ARTIST_COLUMNS, "albums": ALBUM_COLUMNS, "top_tracks": TOP_TRACK_COLUMNS}
 
 
@@ -64,18 +69,13 @@ def compact_json(obj: Any) -> str:
 
 
 def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
-    return Path(data_dir) / "raw" / entity / f"{snapshot_date}.csv"
+    """The one definition of where an entity's file of a day lives."""
+    return Path(data_dir) / "raw" / entity / f"{snapshot_date}{RAW_SUFFIX}"
 
 
 def summary_path(data_dir: Path, snapshot_date: str) -> Path:
     """The day's run summary, which also publishes the day (written last)."""
     return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
-
-
-def raw_glob(data_dir: str | os.PathLike, entity: str) -> str:
-    """The glob of an entity's files (`runs` for the day summaries), as dbt's sources read it."""
-    suffix = "json" if entity == "runs" else "csv"
-    return f"{data_dir}/raw/{entity}/*.{suffix}"
 
 
 def unpublish_day(data_dir: Path, snapshot_date: str) -> None:
@@ -142,7 +142,10 @@ def render_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    atomic_write_bytes(path, render_csv(columns, rows))
+    payload = render_csv(columns, rows)
+    if path.name.endswith(".gz"):
+        payload = gzip.compress(payload, compresslevel=6, mtime=0)  # no timestamp: reproducible
+    atomic_write_bytes(path, payload)
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -150,5 +153,6 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    opener = gzip.open if Path(path).name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

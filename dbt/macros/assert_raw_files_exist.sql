@@ -8,7 +8,7 @@
         {%- set data_dir = env_var('DATA_DIR', 'data') -%}
         {%- set missing = [] -%}
         {#- The entity files, and the run summaries that publish the days. -#}
-        {%- for entity in ['artists/*.csv', 'albums/*.csv', 'top_tracks/*.csv', 'runs/*.json'] -%}
+        {%- for entity in ['artists/*.csv.gz', 'albums/*.csv.gz', 'top_tracks/*.csv.gz', 'runs/*.json'] -%}
             {%- set pattern = data_dir ~ '/raw/' ~ entity -%}
             {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
             {%- if found == 0 -%}

@@ -42,11 +42,12 @@
     {%- if not wanted -%}
         {{ return('false') }}
     {%- endif -%}
-    {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv' -%}
+    {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
     {%- set files = run_query("select file from glob('" ~ pattern ~ "')").columns[0].values() -%}
     {%- set chosen = [] -%}
     {%- for file in files -%}
-        {%- if file.split('/')[-1][:-4] in wanted -%}
+        {#- Files are named <YYYY-MM-DD>.csv.gz (ingestion.raw_writer.raw_path). -#}
+        {%- if file.split('/')[-1][:10] in wanted -%}
             {%- do chosen.append("'" ~ file.replace("'", "''") ~ "'") -%}
         {%- endif -%}
     {%- endfor -%}

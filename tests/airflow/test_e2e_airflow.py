@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.raw_writer import raw_path
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from orchestration.local_airflow import LocalAirflow, free_port
 from orchestration.pipeline import DBT_DAG, INGEST_DAG, logical_dates, wait_for_dbt
@@ -183,7 +184,7 @@ def test_a_run_failing_past_its_retries_leaves_the_warehouse_and_dbt_alone(airfl
         assert api.queued_asset_events(DBT_DAG) == queued_before
         assert len(api.asset_events(asset_id=api.asset_id("raw_artists"))) == raw_events_before
         assert _warehouse_state(airflow) == before
-        raw = Path(airflow.env["DATA_DIR"]) / "raw" / "artists" / f"{day:%Y-%m-%d}.csv"
+        raw = raw_path(Path(airflow.env["DATA_DIR"]), "artists", f"{day:%Y-%m-%d}")
         assert not raw.exists()
     finally:
         api.request("DELETE", "connections/spotify_default", ok=(204,))

@@ -11,6 +11,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingestion.errors import ApiUnavailableError
+from ingestion.raw_writer import raw_path
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from ingestion.settings import Settings
 from orchestration import ingest, transform
@@ -94,7 +95,7 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     )
     day = YESTERDAY.isoformat()
     for entity in ("artists", "top_tracks", "albums"):
-        assert (tmp_path / "raw" / entity / f"{day}.csv").stat().st_size > 0
+        assert raw_path(tmp_path, entity, day).stat().st_size > 0
     assert artists["rows"]["artists"] > 0
     assert top["rows"]["top_tracks"] > 0
     assert albums["rows"]["albums"] > 0

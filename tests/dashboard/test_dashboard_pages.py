@@ -16,6 +16,8 @@ import streamlit as st
 from dashboard_pipeline import APP
 from streamlit.testing.v1 import AppTest
 
+from ingestion.raw_writer import raw_path, read_csv
+
 PAGES = {
     "views/overview.py": "Spotify popularity",
     "views/popularity.py": "Popularity over time",
@@ -99,8 +101,7 @@ def test_overview_numbers(sandbox_marts, monkeypatch):
     at = open_page(sandbox_marts.data_dir, "views/overview.py", monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Days loaded"] == str(len(sandbox_marts.days))
-    raw_artists = sandbox_marts.data_dir / "raw" / "artists" / f"{sandbox_marts.days[-1]}.csv"
-    roster = len(raw_artists.read_text().splitlines()) - 1
+    roster = len(read_csv(raw_path(sandbox_marts.data_dir, "artists", str(sandbox_marts.days[-1]))))
     assert metrics["Tracked artists"] == str(roster)
     assert int(metrics["Tracks"].replace(",", "")) >= int(metrics["Tracked artists"])
     assert metrics["Data freshness"] == sandbox_marts.days[-1].strftime("%-d %b %Y")

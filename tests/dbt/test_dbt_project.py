@@ -11,6 +11,7 @@ raw CSVs; bad raw files must fail the build on the right test.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from collections import defaultdict
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 from dbt_harness import ENTITIES, Warehouse, copy_days, republish, snapshot_dates
 
+from ingestion.raw_writer import raw_path
 from warehouse.models import MART_MODELS
 
 FACT_COLUMNS = (
@@ -373,10 +375,10 @@ def test_dimension_validity_comes_from_the_current_attribute_version(pipeline):
 
 def _raw_rows(data_dir: Path, entity: str, day: date | None = None) -> list[dict]:
     folder = data_dir / "raw" / entity
-    files = [folder / f"{day.isoformat()}.csv"] if day else sorted(folder.glob("*.csv"))
+    files = [raw_path(data_dir, entity, day.isoformat())] if day else sorted(folder.glob("*"))
     rows = []
     for path in files:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
             rows.extend(csv.DictReader(handle))
     return rows
 
@@ -425,11 +427,11 @@ def _recompute_fact(data_dir: Path) -> list[tuple]:
 
 
 def _rewrite(path: Path, change) -> None:
-    with path.open(newline="", encoding="utf-8") as handle:
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
     rows = change(rows)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with gzip.open(path, "wt", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -442,18 +444,18 @@ def _popularity_150(data_dir: Path, day: date) -> None:
         rows[0]["track_json"] = json.dumps(track, separators=(",", ":"))
         return rows
 
-    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", change)
+    _rewrite(raw_path(data_dir, "top_tracks", day.isoformat()), change)
 
 
 def _duplicated_row(data_dir: Path, day: date) -> None:
-    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", lambda rows: [rows[0], *rows])
+    _rewrite(raw_path(data_dir, "top_tracks", day.isoformat()), lambda rows: [rows[0], *rows])
 
 
 def _missing_album(data_dir: Path, day: date) -> None:
     top = _raw_rows(data_dir, "top_tracks", day)
     album_id = json.loads(top[0]["track_json"])["album"]["id"]
     _rewrite(
-        data_dir / "raw" / "albums" / f"{day}.csv",
+        raw_path(data_dir, "albums", day.isoformat()),
         lambda rows: [r for r in rows if r["album_id"] != album_id],
     )
 

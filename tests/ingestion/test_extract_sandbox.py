@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -24,15 +22,11 @@ from ingestion.extract import (
     extract_top_tracks,
     write_summary,
 )
-from ingestion.raw_writer import FILE_MODE
+from ingestion.raw_writer import FILE_MODE, raw_path, read_csv
 from ingestion.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 GONE = "0000000000000000000000"  # well-formed, but no such artist
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 @pytest.mark.parametrize(
@@ -76,7 +70,7 @@ def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
         server = sandbox(tier=tier)
         folder = tmp_path / tier
         summary = extract_day(DAY, data_dir=folder, settings=settings_for(server))
-        results[tier] = {e: _rows(folder / "raw" / e / f"{DAY}.csv") for e in summary["rows"]}
+        results[tier] = {e: read_csv(raw_path(folder, e, DAY)) for e in summary["rows"]}
         written = json.loads((folder / "raw" / "runs" / f"{DAY}.json").read_text())
         assert written == summary
         assert set(summary) == {
@@ -216,7 +210,7 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
     summary = json.loads(result.stdout)
     assert summary["mode"] == "sandbox"
     for entity in ("artists", "albums", "top_tracks"):
-        written = (tmp_path / "raw" / entity / f"{today}.csv").stat()
+        written = raw_path(tmp_path, entity, today).stat()
         assert written.st_size > 100
         assert written.st_mode & 0o777 == FILE_MODE  # readable like any file, not mkstemp's 0600
     assert (tmp_path / "raw" / "runs" / f"{today}.json").exists()
