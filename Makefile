@@ -18,7 +18,7 @@ DOCS_PORT ?= 8081
 DASHBOARD_PORT ?= 8501
 SANDBOX_PORT ?= 8765
 
-.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean
+.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,11 @@ browser: ## Install Debian's chromium for the dashboard's browser test (once)
 # pytest exits 5 when it collects nothing; that must not fail CI while the suite is small.
 test: lint browser ## Lint, then run the whole test suite
 	$(BIN)/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
+
+# Not part of `make test`: generates a year of sandbox raw data (and 30 days of 1,000 artists)
+# under $(DATA_DIR)/bench once, then prints the warehouse's cost figures measured in one run.
+bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year, raw bytes, 1,000 artists, DAG
+	$(PY) -m orchestration.bench
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
 # dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).

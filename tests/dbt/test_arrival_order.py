@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from dbt_harness import Warehouse, copy_days, snapshot_dates
 
-from ingestion.raw_writer import raw_path, read_csv, render_csv, summary_path
+from ingestion.raw_writer import raw_path, read_csv, summary_path, write_csv
 
 SEED = 20261126
 DAYS = 4
@@ -91,7 +91,7 @@ def publish_altered(source: Path, data_dir: Path, day) -> None:
             row[column] = json.dumps(obj, separators=(",", ":"))
         target = raw_path(data_dir, entity, day.isoformat())
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(render_csv(list(rows[0]), rows))
+        write_csv(target, list(rows[0]), rows)
     copy_days(source, data_dir, [day], publish=False, entities=("albums",))
     summary = json.loads(summary_path(source, day.isoformat()).read_text())
     summary["published_at"] = "2000-01-01T00:00:00.000000+00:00"

@@ -460,6 +460,12 @@ def _missing_album(data_dir: Path, day: date) -> None:
     )
 
 
+def _spotify_summary(data_dir: Path, day: date) -> None:
+    # The day's summary says real Spotify while its rows say sandbox: two sources seen.
+    path = data_dir / "raw" / "runs" / f"{day}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "mode": "spotify"}))
+
+
 @pytest.mark.parametrize(
     ("corrupt", "failing_test"),
     [
@@ -469,8 +475,9 @@ def _missing_album(data_dir: Path, day: date) -> None:
             _missing_album,
             "relationships_fact_track_popularity_album_id__album_id__ref_dim_album_",
         ),
+        (_spotify_summary, "assert_one_data_source"),
     ],
-    ids=["popularity_150", "duplicated_row", "missing_album"],
+    ids=["popularity_150", "duplicated_row", "missing_album", "mixed_sources"],
 )
 def test_bad_raw_file_fails_the_build_on_the_right_test(
     corrupt, failing_test, raw_source, tmp_path
