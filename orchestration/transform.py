@@ -131,7 +131,8 @@ def docs_generate() -> dict[str, Any]:
     """`dbt docs generate`: dbt/target/index.html and catalog.json, served by `make docs`."""
     from warehouse.dbt_runner import raise_for_failures
 
-    run = _dbt(["docs", "generate"])
+    # The build task just compiled every node (dbt/target/manifest.json): no second compile.
+    run = _dbt(["docs", "generate", "--no-compile"])
     raise_for_failures(run)
     target = os.path.join(DBT_PROJECT_DIR, "target")
     log.info("dbt docs written to %s (serve them with `make docs`)", target)
