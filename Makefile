@@ -23,7 +23,7 @@ export SANDBOX_PORT ?= 8765
 # The day `make extract` loads (UTC today unless given: make extract DATE=2026-11-20).
 DATE ?= $(shell date -u +%F)
 
-.PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean
+.PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,11 @@ pytest: $(STAMP) ## Run pytest only (PYTEST_ARGS="-k name" to select)
 	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test FAILED: pytest collected no tests" >&2; fi; \
 	exit $$status
+
+# Not part of `make test`: generates a year of sandbox raw data (and 30 days of 1,000 artists)
+# under $(DATA_DIR)/bench once, then prints the warehouse's cost figures measured in one run.
+bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year, raw bytes, 1,000 artists, DAG
+	$(PY) -m orchestration.bench
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
 # dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).

@@ -1,11 +1,11 @@
 """
 ### spotify_dbt
 
-Turns the raw layer into the warehouse: runs when **all three** raw Assets (`raw_artists`,
-`raw_top_tracks`, `raw_albums`) have new events, i.e. after a complete `spotify_ingest` run.
+Turns the raw layer into the warehouse: runs on the Asset `raw_published_days`, which
+`spotify_ingest` updates once per **complete** day (when it publishes the day's run summary,
+after the three entity files are written). dbt reads published days only, so a build never
+sees a half-written day, whenever it runs.
 
-0. wait while `spotify_ingest` has queued or running runs (at most 30 minutes), so a build
-   never reads a half-written day (see `orchestration.transform.wait_for_ingest`);
 1. `dbt source freshness` (stale sources are logged as warnings: backfills are old on purpose);
 2. `dbt build` (staging, snapshots, star schema, marts and their tests). The task log holds a
    results table (status, time, rows per node), failures first; a failing test fails the task
@@ -17,10 +17,10 @@ Turns the raw layer into the warehouse: runs when **all three** raw Assets (`raw
    (its dbt `invocation_id`, and `nodes`: each model's and test's status, rows and seconds);
 4. `dbt docs generate` (served by `make docs`).
 
-Every task but the wait opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot).
-`max_active_runs=1`: raw events that arrive while a run is busy stay queued and start one
-follow-up run, which processes every new snapshot date (the incremental fact loads any number
-of new dates at once; dbt reads every raw file, not only the triggering events' days).
+Every task opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot).
+`max_active_runs=1`: day events that arrive while a run is busy stay queued and start one
+follow-up run. A plain `dbt build` loads every published day it does not hold yet (or whose
+publication changed) and gives the same warehouse whatever order days arrive in.
 
 A task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES` after it
 was queued, sends an alert (`orchestration.alerts`).
@@ -35,9 +35,9 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, raw_asset
+from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, published_days_asset
 
-RAW_ASSETS = raw_asset("artists") & raw_asset("top_tracks") & raw_asset("albums")
+PUBLISHED_DAYS = published_days_asset()
 MARTS = {model: mart_asset(model) for model in MART_MODELS}
 
 DEFAULT_ARGS = {
@@ -55,7 +55,7 @@ DEFAULT_ARGS = {
 @dag(
     dag_id="spotify_dbt",
     description="raw CSVs -> dbt build on DuckDB (snapshots, star schema, marts) -> Parquet",
-    schedule=RAW_ASSETS,
+    schedule=PUBLISHED_DAYS,
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -66,15 +66,6 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def spotify_dbt():
-    @task(pool="default_pool")
-    def wait_for_ingest_runs(**context) -> float:
-        from orchestration.transform import wait_for_ingest
-
-        ti = context["ti"]
-        return wait_for_ingest(
-            lambda: ti.get_dr_count(dag_id="spotify_ingest", states=["queued", "running"])
-        )
-
     @task
     def dbt_source_freshness(**context) -> dict:
         from orchestration.transform import (
@@ -129,7 +120,7 @@ def spotify_dbt():
 
     freshness = dbt_source_freshness()
     built = dbt_build()
-    wait_for_ingest_runs() >> freshness >> built
+    freshness >> built
     built >> [export_marts(built, freshness), dbt_docs_generate()]
 
 

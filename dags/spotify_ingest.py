@@ -23,8 +23,10 @@ its rows into the day's files, keeping the other artists' (`orchestration.run_re
   XCom, so detection happens once per run.
 * Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
   `raw_albums`); the asset event's `extra` is that step's run summary (rows, requests, retries,
-  tier, snapshot date). The albums task also writes `raw/runs/<date>.json`, the merged summary.
-  The three assets schedule `spotify_dbt`.
+  tier, snapshot date). Writing a file first hides the day from the warehouse.
+* The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
+  summary, and emits one event of `raw_published_days`, the Asset that schedules
+  `spotify_dbt`. A failed step leaves the day unpublished; a rerun completes it.
 * Credentials: Airflow connection `spotify_default` (login = client id, password = secret;
   extra `api_base_url`, `token_url`, `tier`), else the `SPOTIFY_*` environment, else the offline
   sandbox. Looked up inside the tasks, never when this file is parsed.
@@ -43,12 +45,13 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import raw_asset
+from orchestration.assets import published_days_asset, raw_asset
 from orchestration.run_request import ingest_params
 
 RAW_ARTISTS = raw_asset("artists")
 RAW_TOP_TRACKS = raw_asset("top_tracks")
 RAW_ALBUMS = raw_asset("albums")
+PUBLISHED_DAYS = published_days_asset()
 
 DEFAULT_ARGS = {
     "owner": "data-platform",
@@ -113,18 +116,21 @@ def spotify_ingest():
         )
         return part
 
-    @task(outlets=[RAW_ALBUMS])
+    @task(outlets=[RAW_ALBUMS, PUBLISHED_DAYS])
     def extract_albums(planned: dict, artists: dict, top_tracks: dict, **context) -> dict:
         from orchestration.assets import data_dir
         from orchestration.ingest import event_extra, write_run_summary
         from orchestration.run_request import remove_staging, run_planned_step, staging_dir
 
         part = run_planned_step("albums", planned, run_id=context["run_id"], tier=artists["tier"])
-        summary = write_run_summary([artists, top_tracks, part])
+        summary = write_run_summary([artists, top_tracks, part])  # publishes the day
         remove_staging(staging_dir(data_dir(), context["run_id"]))
         extra = event_extra(part, step="albums", run_id=context["run_id"])
         extra["run_summary"] = summary
         context["outlet_events"][RAW_ALBUMS].extra = extra
+        context["outlet_events"][PUBLISHED_DAYS].extra = event_extra(
+            summary, step="publish", run_id=context["run_id"]
+        )
         return summary
 
     planned = plan_run()

@@ -36,6 +36,10 @@ class SnapshotDateError(IngestionError):
     """The snapshot date is malformed, in the future, or in the past against the real API."""
 
 
+class MixedDataSourceError(IngestionError):
+    """The DATA_DIR already holds days of the other data source (sandbox vs real Spotify)."""
+
+
 class MissingInputError(IngestionError):
     """A step needs a file an earlier step writes, and it is not there."""
 

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingestion.errors import MissingInputError
+from ingestion.errors import MissingInputError, MixedDataSourceError
 from ingestion.fetchers import (
     fetch_artist_albums,
     fetch_artists,
@@ -42,11 +42,12 @@ from ingestion.raw_writer import (
     PLAYLIST_TRACK_COLUMNS,
     PLAYLIST_TRACKS,
     TOP_TRACK_COLUMNS,
+    publish_day,
+    published_data_sources,
     raw_path,
     read_csv,
-    summary_path,
+    unpublish_day,
     write_csv,
-    write_json,
 )
 from ingestion.roster import Artist, load_playlists, load_roster, resolve_artists_file
 from ingestion.run_context import Run, open_run, parse_snapshot_date, resolve_data_dir
@@ -75,6 +76,26 @@ def _tracked(run: Run, roster: list[Artist], data_dir: Path) -> list[Artist]:
     return kept
 
 
+def check_data_source(data_dir: Path, data_source: str) -> None:
+    """Refuse to write `data_source` (sandbox or spotify) days into a DATA_DIR holding the other."""
+    others = sorted(d for d, s in published_data_sources(data_dir).items() if s != data_source)
+    if others:
+        other = published_data_sources(data_dir)[others[0]]
+        raise MixedDataSourceError(
+            f"{data_dir} already holds {len(others)} day(s) extracted from the {other} "
+            f"({others[0]}...), and this run reads the {data_source}: one DATA_DIR never mixes "
+            "sandbox and real Spotify data. Point DATA_DIR at another folder (or empty this one)."
+        )
+
+
+def _write(run: Run, folder: Path, entity: str, columns: list[str], rows: list[dict]) -> None:
+    """Write one entity's file of the run's day, hiding the day from the warehouse first: it is
+    published again (its run summary written) only once all three files are complete."""
+    check_data_source(folder, run.mode)
+    unpublish_day(folder, run.snapshot.isoformat())
+    write_csv(raw_path(folder, entity, run.snapshot.isoformat()), columns, rows)
+
+
 def _step(
     name: str,
     snapshot_date: date | str,
@@ -90,6 +111,7 @@ def _step(
     with open_run(
         snapshot_date, settings=settings, allow_past_date=allow_past_date, tier=tier
     ) as run:
+        check_data_source(folder, run.mode)  # before any request for the day's data
         log.info(
             "%s for %s: %d artists from %s",
             name,
@@ -114,7 +136,7 @@ def extract_artists(
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         rows = artist_rows(run, fetch_artists(run, roster))
-        write_csv(raw_path(folder, "artists", run.snapshot.isoformat()), ARTIST_COLUMNS, rows)
+        _write(run, folder, "artists", ARTIST_COLUMNS, rows)
         return {"artists": len(rows)}
 
     return _step(
@@ -142,7 +164,7 @@ def extract_top_tracks(
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         rows = top_track_rows(run, fetch_top_tracks(run, _tracked(run, roster, folder)))
-        write_csv(raw_path(folder, "top_tracks", run.snapshot.isoformat()), TOP_TRACK_COLUMNS, rows)
+        _write(run, folder, "top_tracks", TOP_TRACK_COLUMNS, rows)
         return {"top_tracks": len(rows)}
 
     return _step(
@@ -185,7 +207,7 @@ def extract_albums(
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         by_artist = fetch_artist_albums(run, _tracked(run, roster, folder))
         rows = album_rows(run, by_artist, fetch_full_albums(run, album_ids))
-        write_csv(raw_path(folder, "albums", run.snapshot.isoformat()), ALBUM_COLUMNS, rows)
+        _write(run, folder, "albums", ALBUM_COLUMNS, rows)
         return {"albums": len(rows)}
 
     return _step(
@@ -211,8 +233,7 @@ def extract_playlists(
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         rows = playlist_track_rows(run, fetch_playlist_tracks(run, playlists))
         # Header only when the roster lists no playlist: every extracted day has the file.
-        path = raw_path(folder, PLAYLIST_TRACKS, run.snapshot.isoformat())
-        write_csv(path, PLAYLIST_TRACK_COLUMNS, rows)
+        _write(run, folder, PLAYLIST_TRACKS, PLAYLIST_TRACK_COLUMNS, rows)
         return {PLAYLIST_TRACKS: len(rows)}
 
     return _step(
@@ -239,7 +260,6 @@ def extract_day(
     playlists = load_playlists(artists_file)  # validated before any request or write
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
-        day = run.snapshot.isoformat()
         artists = fetch_artists(run, roster)
         tracked = [Artist(name=artists[a.id]["name"], id=a.id) for a in roster if a.id in artists]
         top = top_track_rows(run, fetch_top_tracks(run, tracked))
@@ -248,10 +268,10 @@ def extract_day(
         albums = album_rows(run, by_artist, fetch_full_albums(run, top_track_album_ids(top)))
         listed = playlist_track_rows(run, fetch_playlist_tracks(run, playlists))
         # Everything fetched: only now touch the files, so a failure leaves the old ones.
-        write_csv(raw_path(folder, "artists", day), ARTIST_COLUMNS, artist_rows(run, artists))
-        write_csv(raw_path(folder, "top_tracks", day), TOP_TRACK_COLUMNS, top)
-        write_csv(raw_path(folder, "albums", day), ALBUM_COLUMNS, albums)
-        write_csv(raw_path(folder, PLAYLIST_TRACKS, day), PLAYLIST_TRACK_COLUMNS, listed)
+        _write(run, folder, "artists", ARTIST_COLUMNS, artist_rows(run, artists))
+        _write(run, folder, "top_tracks", TOP_TRACK_COLUMNS, top)
+        _write(run, folder, "albums", ALBUM_COLUMNS, albums)
+        _write(run, folder, PLAYLIST_TRACKS, PLAYLIST_TRACK_COLUMNS, listed)
         return {
             "artists": len(artists),
             "albums": len(albums),
@@ -262,7 +282,7 @@ def extract_day(
     summary = _step(
         "extract_day", snapshot_date, artists_file, data_dir, allow_past_date, settings, None, body
     )
-    write_json(summary_path(resolve_data_dir(data_dir), summary["snapshot_date"]), summary)
+    summary = publish_day(resolve_data_dir(data_dir), summary)
     log.info(
         "extracted %s: %s rows, %d requests (%s tier, %s)",
         summary["snapshot_date"],
@@ -300,10 +320,9 @@ def merge_summaries(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def write_summary(
     parts: Sequence[dict[str, Any]], *, data_dir: str | os.PathLike | None = None
 ) -> dict[str, Any]:
-    """Merge the steps' summaries and write raw/runs/<date>.json (atomically)."""
-    summary = merge_summaries(parts)
-    write_json(summary_path(resolve_data_dir(data_dir), summary["snapshot_date"]), summary)
-    return summary
+    """Merge the steps' summaries and write raw/runs/<date>.json (atomically), which publishes
+    the day to the warehouse: call it once the three entity files are written."""
+    return publish_day(resolve_data_dir(data_dir), merge_summaries(list(parts)))
 
 
 __all__ = [

@@ -13,6 +13,11 @@ from ingestion.raw_writer import compact_json
 from ingestion.run_context import Run
 
 
+def provenance(run: Run) -> dict[str, str]:
+    """Where a row comes from: `sandbox` or `spotify`, and the access tier."""
+    return {"data_source": run.mode, "access_tier": run.tier.value or "unknown"}
+
+
 def artist_rows(run: Run, artists: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
@@ -21,6 +26,7 @@ def artist_rows(run: Run, artists: dict[str, dict[str, Any]]) -> list[dict[str, 
             "artist_id": artist_id,
             "artist_name": obj["name"],
             "artist_json": compact_json(obj),
+            **provenance(run),
         }
         for artist_id, obj in sorted(artists.items())
     ]
@@ -40,6 +46,7 @@ def top_track_rows(run: Run, top: dict[str, tuple[str, list]]) -> list[dict[str,
                     "track_name": track["name"],
                     "source": source,
                     "track_json": compact_json(track),
+                    **provenance(run),
                 }
             )
     return rows
@@ -60,6 +67,7 @@ def playlist_track_rows(
             "track_name": track["name"],
             "added_at": added_at,
             "track_json": compact_json(track),
+            **provenance(run),
         }
         for playlist_id, items in sorted(by_playlist.items())
         for position, added_at, track in items
@@ -83,6 +91,7 @@ def album_rows(
                 "tracked_artist_id": tracked,
                 "source": source,
                 "album_json": compact_json(obj),
+                **provenance(run),
             },
         )
 

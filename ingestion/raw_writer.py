@@ -1,12 +1,22 @@
 """The raw layer's files (docs/interfaces.md section 2): CSV per entity per day, run summary.
 
-Writes are atomic (a temporary file in the target folder, then `os.replace`), so a reader or a
-failed run never sees half a file, and rows are sorted by their key so reruns are byte-identical.
+Entity files are gzip-compressed CSV (`<date>.csv.gz`, a tenth of the bytes; DuckDB and
+`read_csv` here read them as they are), compressed without a timestamp so reruns stay
+byte-identical. Writes are atomic (a temporary file in the target folder, then `os.replace`),
+so a reader or a failed run never sees half a file, and rows are sorted by their key so reruns
+are byte-identical.
+
+A day is *published* by its run summary `raw/runs/<date>.json`, written last, once the three
+entity files are complete; extracting a day again first removes it (`unpublish_day`), so the
+warehouse, which reads published days only, never sees a half-written or half-rewritten day.
+The summary's `published_at` (the real time of publication, also against the sandbox) tells
+the warehouse a day was extracted again even when its files are byte-identical.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -17,7 +27,17 @@ from typing import Any
 
 # The raw entities, in the order a run writes them (albums need the top tracks' albums).
 RAW_ENTITIES = ("artists", "top_tracks", "albums")
-ARTIST_COLUMNS = ["snapshot_date", "extracted_at", "artist_id", "artist_name", "artist_json"]
+# Every raw row records where it comes from (`sandbox` or `spotify`) and the access tier.
+PROVENANCE_COLUMNS = ["data_source", "access_tier"]
+DATA_SOURCES = ("sandbox", "spotify")
+ARTIST_COLUMNS = [
+    "snapshot_date",
+    "extracted_at",
+    "artist_id",
+    "artist_name",
+    "artist_json",
+    *PROVENANCE_COLUMNS,
+]
 ALBUM_COLUMNS = [
     "snapshot_date",
     "extracted_at",
@@ -26,6 +46,7 @@ ALBUM_COLUMNS = [
     "tracked_artist_id",
     "source",
     "album_json",
+    *PROVENANCE_COLUMNS,
 ]
 TOP_TRACK_COLUMNS = [
     "snapshot_date",
@@ -36,6 +57,7 @@ TOP_TRACK_COLUMNS = [
     "track_name",
     "source",
     "track_json",
+    *PROVENANCE_COLUMNS,
 ]
 # The tracks of the roster's playlists (the playlist step). Not in RAW_ENTITIES (the entities
 # every complete day has) until the ingestion DAG runs that step too.
@@ -49,7 +71,9 @@ PLAYLIST_TRACK_COLUMNS = [
     "track_name",
     "added_at",
     "track_json",
+    *PROVENANCE_COLUMNS,
 ]
+RAW_SUFFIX = ".csv.gz"
 ENTITIES = {
     "artists": ARTIST_COLUMNS,
     "albums": ALBUM_COLUMNS,
@@ -64,11 +88,38 @@ def compact_json(obj: Any) -> str:
 
 
 def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
-    return Path(data_dir) / "raw" / entity / f"{snapshot_date}.csv"
+    """The one definition of where an entity's file of a day lives."""
+    return Path(data_dir) / "raw" / entity / f"{snapshot_date}{RAW_SUFFIX}"
 
 
 def summary_path(data_dir: Path, snapshot_date: str) -> Path:
+    """The day's run summary, which also publishes the day (written last)."""
     return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
+
+
+def unpublish_day(data_dir: Path, snapshot_date: str) -> None:
+    """Hide a day from the warehouse before its files are (re)written."""
+    summary_path(data_dir, snapshot_date).unlink(missing_ok=True)
+
+
+def publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """Write the day's run summary, stamped with `published_at`: the day becomes visible."""
+    from datetime import UTC, datetime
+
+    published = {**summary, "published_at": datetime.now(UTC).isoformat(timespec="microseconds")}
+    write_json(summary_path(data_dir, summary["snapshot_date"]), published)
+    return published
+
+
+def published_data_sources(data_dir: Path) -> dict[str, str]:
+    """{snapshot date: data source} of the days published in data_dir."""
+    found = {}
+    for path in sorted((Path(data_dir) / "raw" / "runs").glob("*.json")):
+        try:
+            found[path.stem] = json.loads(path.read_text(encoding="utf-8")).get("mode")
+        except (OSError, ValueError):
+            continue
+    return {day: source for day, source in found.items() if source}
 
 
 def _process_umask() -> int:
@@ -110,7 +161,10 @@ def render_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    atomic_write_bytes(path, render_csv(columns, rows))
+    payload = render_csv(columns, rows)
+    if path.name.endswith(".gz"):
+        payload = gzip.compress(payload, compresslevel=6, mtime=0)  # no timestamp: reproducible
+    atomic_write_bytes(path, payload)
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -118,5 +172,6 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    opener = gzip.open if Path(path).name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

@@ -305,7 +305,7 @@ def merge_subset(
     """Merge the staged file of `entity` into the day's raw file: the selected artists' rows
     are replaced by the staged ones, the other artists' rows are kept. Atomic. Returns the
     rows of the merged file."""
-    from ingestion.raw_writer import ENTITIES, raw_path, read_csv, write_csv
+    from ingestion.raw_writer import ENTITIES, raw_path, read_csv, unpublish_day, write_csv
 
     key, natural = ARTIST_KEY[entity], NATURAL_KEY[entity]
     selected = set(artist_ids)
@@ -322,6 +322,8 @@ def merge_subset(
     ]
     rows = kept + staged
     rows.sort(key=lambda row: tuple(row[c] for c in ENTITIES[entity]))
+    # The day's files change: hide the day until the run publishes it again, whole.
+    unpublish_day(Path(data_dir), snapshot_date)
     write_csv(target, ENTITIES[entity], rows)
     log.info(
         "%s %s: %d rows of the selected artists merged with %d kept rows of the others",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from orchestration.assets import REPO_ROOT, data_dir, duckdb_path
@@ -40,35 +39,6 @@ def _dbt(command: list[str]):
     return run
 
 
-def wait_for_ingest(
-    active_ingest_runs: Callable[[], int],
-    *,
-    timeout: float = 1800,
-    poll: float = 5,
-    sleep: Callable[[float], None] = time.sleep,
-) -> float:
-    """Wait while `spotify_ingest` has queued or running runs (at most `timeout` seconds, then
-    go on with a warning); return the seconds waited.
-
-    Why: Airflow keeps one queue row per asset for an asset-scheduled DAG, and creating a run
-    deletes them all. A dbt run created while an ingest run is half-way (its artists event in,
-    its albums event not yet) would otherwise build a half-written day, and the day's remaining
-    events would wait for the next day's to complete the `a & b & c` condition. Waiting here,
-    before dbt reads anything, makes every build see whole days; the ingest runs queued behind
-    each other are then built by one dbt run, and the queue rows they leave trigger a follow-up.
-    """
-    waited = 0.0
-    while (active := active_ingest_runs()) > 0:
-        if waited >= timeout:
-            log.warning("spotify_ingest still has %d active run(s); building anyway", active)
-            break
-        if waited == 0:
-            log.info("waiting for %d queued/running spotify_ingest run(s) to finish", active)
-        sleep(poll)
-        waited += poll
-    return waited
-
-
 def triggering_snapshot_dates(triggering_asset_events: Mapping[Any, Iterable[Any]] | None) -> list:
     """The snapshot dates named by the raw asset events that triggered this run."""
     dates = set()
@@ -81,10 +51,11 @@ def triggering_snapshot_dates(triggering_asset_events: Mapping[Any, Iterable[Any
 
 
 def raw_snapshot_dates(folder: str | None = None) -> list[str]:
-    """Snapshot dates with all three raw files (`raw/<entity>/<date>.csv`) present."""
-    from warehouse.snapshot_history import raw_snapshot_dates as dates_in
+    """The published snapshot dates (a run summary `raw/runs/<date>.json` written once the
+    day's three files were complete): the days dbt reads."""
+    from ingestion.raw_writer import published_data_sources
 
-    return dates_in(folder or data_dir())
+    return sorted(published_data_sources(folder or data_dir()))
 
 
 def loaded_snapshot_dates(path: str | None = None) -> list[str]:
@@ -135,36 +106,24 @@ def source_freshness() -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    """`dbt build` (seeds, models, snapshots and tests in DAG order); its summary for XCom.
-
-    When the run adds several snapshot dates, each but the latest is first snapshotted as of
-    itself (warehouse.snapshot_history), so the SCD2 snapshots get a version per date and
-    change, whatever the number of dates one run builds; the summary lists them
-    (`snapshot_history_dates`).
+    """`dbt build` (models, snapshots and tests in DAG order); its summary for XCom. A plain
+    build is right whatever days it adds (the project is order-independent on its own).
 
     A failing test fails the task at once (no retry: the data will not change) with the test's
     name in the error; another failure is raised as DbtError and retried (e.g. a DuckDB lock
     held by a process outside Airflow).
     """
     from warehouse.dbt_runner import DbtTestFailure, raise_for_failures
-    from warehouse.snapshot_history import build_with_snapshot_history
 
-    def check(run) -> None:
-        try:
-            raise_for_failures(run)
-        except DbtTestFailure as failure:
-            from airflow.sdk.exceptions import AirflowFailException
+    run = _dbt(["build"])
+    try:
+        raise_for_failures(run)
+    except DbtTestFailure as failure:
+        from airflow.sdk.exceptions import AirflowFailException
 
-            raise AirflowFailException(str(failure)) from None
-
-    dbt_environment()
-    done = build_with_snapshot_history(
-        _dbt, data_dir=data_dir(), duckdb_path=duckdb_path(), check=check
-    )
-    run = done.build
+        raise AirflowFailException(str(failure)) from None
     summary = run.summary()
     summary["nodes"] = len(run.nodes)
-    summary["snapshot_history_dates"] = done.history_dates
     return summary
 
 
@@ -172,7 +131,8 @@ def docs_generate() -> dict[str, Any]:
     """`dbt docs generate`: dbt/target/index.html and catalog.json, served by `make docs`."""
     from warehouse.dbt_runner import raise_for_failures
 
-    run = _dbt(["docs", "generate"])
+    # The build task just compiled every node (dbt/target/manifest.json): no second compile.
+    run = _dbt(["docs", "generate", "--no-compile"])
     raise_for_failures(run)
     target = os.path.join(DBT_PROJECT_DIR, "target")
     log.info("dbt docs written to %s (serve them with `make docs`)", target)

@@ -7,8 +7,9 @@
     {%- if execute and flags.WHICH in ('build', 'run', 'snapshot', 'test') -%}
         {%- set data_dir = env_var('DATA_DIR', 'data') -%}
         {%- set missing = [] -%}
-        {%- for entity in ['artists', 'albums', 'top_tracks'] -%}
-            {%- set pattern = data_dir ~ '/raw/' ~ entity ~ '/*.csv' -%}
+        {#- The entity files, and the run summaries that publish the days. -#}
+        {%- for entity in ['artists/*.csv.gz', 'albums/*.csv.gz', 'top_tracks/*.csv.gz', 'runs/*.json'] -%}
+            {%- set pattern = data_dir ~ '/raw/' ~ entity -%}
             {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
             {%- if found == 0 -%}
                 {%- do missing.append(pattern) -%}
@@ -16,7 +17,7 @@
         {%- endfor -%}
         {%- if missing -%}
             {{ exceptions.raise_compiler_error(
-                "No raw CSV file matches " ~ missing | join(', ') ~ ". Extract at least one day first "
+                "No raw file matches " ~ missing | join(', ') ~ ". Extract at least one day first "
                 ~ "(python -m ingestion extract --date YYYY-MM-DD) or point DATA_DIR at the folder "
                 ~ "holding raw/ (DATA_DIR is '" ~ data_dir ~ "')."
             ) }}

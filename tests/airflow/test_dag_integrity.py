@@ -59,7 +59,7 @@ def test_every_dag_has_tags_owner_retries_and_a_utc_start_date(dagbag):
 
 
 def test_ingest_dag_shape(dagbag):
-    from orchestration.assets import raw_asset
+    from orchestration.assets import published_days_asset, raw_asset
 
     dag = dagbag.dags["spotify_ingest"]
     assert dag.timetable.expression == "0 6 * * *"
@@ -68,7 +68,9 @@ def test_ingest_dag_shape(dagbag):
     assert [t.task_id for t in dag.topological_sort() if t.task_id in order] == order
     assert dag.get_task("extract_albums").upstream_task_ids == {"plan_run", *order[:2]}
     for task_id, entity in zip(order, ["artists", "top_tracks", "albums"], strict=True):
-        assert dag.get_task(task_id).outlets == [raw_asset(entity)]
+        assert dag.get_task(task_id).outlets[0] == raw_asset(entity)
+    # The last step publishes the complete day: the one event spotify_dbt is scheduled on.
+    assert dag.get_task("extract_albums").outlets[1:] == [published_days_asset()]
     # The trigger form: plan_run checks the Params first; a range fans out to one run a day.
     assert dag.get_task("extract_artists").upstream_task_ids == {"plan_run"}
     assert set(dag.params) == {"start_date", "end_date", "artists", "access_tier"}
@@ -95,24 +97,21 @@ def test_both_dags_alert_on_task_failure_and_on_a_missed_deadline(dagbag):
             assert any(isinstance(c, PipelineAlertNotifier) for c in callbacks), task.task_id
 
 
-def test_dbt_dag_is_scheduled_on_all_three_raw_assets_and_uses_the_pool(dagbag):
-    from orchestration.assets import MART_MODELS, mart_asset, raw_asset
+def test_dbt_dag_is_scheduled_on_complete_days_and_uses_the_pool(dagbag):
+    from orchestration.assets import MART_MODELS, mart_asset, published_days_asset
 
     dag = dagbag.dags["spotify_dbt"]
     condition = dag.timetable.asset_condition
-    assert type(condition).__name__ == "AssetAll"
-    assert set(condition.objects) == {raw_asset(e) for e in ("artists", "top_tracks", "albums")}
+    assert condition == published_days_asset()
     assert {t.task_id for t in dag.tasks} == {
-        "wait_for_ingest_runs",
         "dbt_source_freshness",
         "dbt_build",
         "export_marts",
         "dbt_docs_generate",
     }
     for task in dag.tasks:
-        if task.task_id != "wait_for_ingest_runs":  # the only task not opening DuckDB
-            assert task.pool == "duckdb_writer", f"{task.task_id} opens DuckDB outside the pool"
-    assert dag.get_task("dbt_source_freshness").upstream_task_ids == {"wait_for_ingest_runs"}
+        assert task.pool == "duckdb_writer", f"{task.task_id} opens DuckDB outside the pool"
+    assert dag.get_task("dbt_source_freshness").upstream_task_ids == set()
     assert dag.get_task("dbt_build").upstream_task_ids == {"dbt_source_freshness"}
     export = dag.get_task("export_marts")
     assert "dbt_build" in export.upstream_task_ids

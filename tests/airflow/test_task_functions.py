@@ -11,11 +11,11 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingestion.errors import ApiUnavailableError
+from ingestion.raw_writer import raw_path
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from ingestion.settings import Settings
 from orchestration import ingest, transform
 from orchestration.assets import mart_asset, raw_asset
-from warehouse.dbt_runner import raise_for_failures
 
 YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)
 
@@ -95,14 +95,16 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     )
     day = YESTERDAY.isoformat()
     for entity in ("artists", "top_tracks", "albums"):
-        assert (tmp_path / "raw" / entity / f"{day}.csv").stat().st_size > 0
+        assert raw_path(tmp_path, entity, day).stat().st_size > 0
     assert artists["rows"]["artists"] > 0
     assert top["rows"]["top_tracks"] > 0
     assert albums["rows"]["albums"] > 0
 
+    assert transform.raw_snapshot_dates(data) == []  # not published before the summary
     summary = ingest.write_run_summary([artists, top, albums], data_dir_path=data)
     on_disk = json.loads((tmp_path / "raw" / "runs" / f"{day}.json").read_text())
     assert on_disk == summary
+    assert summary["published_at"]
     assert summary["rows"] == {**artists["rows"], **top["rows"], **albums["rows"]}
     assert summary["mode"] == "sandbox"
 
@@ -114,6 +116,11 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     json.dumps(extra)  # an asset event's extra must be JSON
     assert "secret" not in json.dumps([artists, top, albums, summary, extra]).lower()
 
+    assert transform.raw_snapshot_dates(data) == [day]
+    # Extracting the day again hides it from the warehouse until it is published again.
+    ingest.run_step("artists", YESTERDAY, settings=settings, data_dir_path=data)
+    assert transform.raw_snapshot_dates(data) == []
+    ingest.write_run_summary([artists, top, albums], data_dir_path=data)
     assert transform.raw_snapshot_dates(data) == [day]
 
 
@@ -186,17 +193,6 @@ def test_a_mart_event_extra_carries_the_build_summary():
     assert transform.mart_event_extra("dim_date", payload, build)["exported"] is False
 
 
-def test_the_dbt_run_waits_for_active_ingest_runs_then_goes_on():
-    counts = iter([2, 1, 0])
-    naps = []
-    waited = transform.wait_for_ingest(lambda: next(counts), poll=5, sleep=naps.append)
-    assert (waited, naps) == (10, [5, 5])
-    # Never more than the timeout, even if an ingest run hangs.
-    naps.clear()
-    waited = transform.wait_for_ingest(lambda: 1, timeout=15, poll=5, sleep=naps.append)
-    assert (waited, naps) == (15, [5, 5, 5])
-
-
 def _fake_run(*nodes):
     from warehouse.dbt_runner import DbtRun, NodeResult
 
@@ -229,44 +225,3 @@ def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch)
     summary = transform.build()
     assert summary["status"] == "success"
     assert summary["nodes"] == 2
-
-
-def test_the_build_snapshots_each_new_date_but_the_latest_first(tmp_path, monkeypatch):
-    """warehouse.snapshot_history: several new raw dates are snapshotted one by one, as of
-    each (DBT_SNAPSHOT_AS_OF), before the build; one new date needs the build only."""
-    from warehouse import snapshot_history as history
-
-    assert history.history_dates(["2026-11-20", "2026-11-19", "2026-11-21"], None) == [
-        "2026-11-19",
-        "2026-11-20",
-    ]
-    assert history.history_dates(["2026-11-19", "2026-11-20", "2026-11-21"], "2026-11-20") == []
-    assert history.history_dates(["2026-11-19"], "2026-11-20") == []
-
-    for entity in ("artists", "top_tracks", "albums"):
-        (tmp_path / "raw" / entity).mkdir(parents=True)
-        for day in ("2026-11-19", "2026-11-20", "2026-11-21"):
-            (tmp_path / "raw" / entity / f"{day}.csv").write_text("x\n")
-    monkeypatch.setenv(history.AS_OF_ENV, "kept")
-    seen = []
-
-    def run(command):
-        seen.append(
-            (
-                command[0],
-                command[2] if len(command) > 2 else None,
-                history.os.environ.get(history.AS_OF_ENV),
-            )
-        )
-        return _fake_run(("t", "test", "pass"))
-
-    done = history.build_with_snapshot_history(
-        run, data_dir=tmp_path, duckdb_path=tmp_path / "none.duckdb", check=raise_for_failures
-    )
-    assert done.history_dates == ["2026-11-19", "2026-11-20"]
-    assert seen == [
-        ("build", "+resource_type:snapshot", "2026-11-19"),
-        ("build", "1+resource_type:snapshot", "2026-11-20"),
-        ("build", None, None),
-    ]
-    assert history.os.environ[history.AS_OF_ENV] == "kept"

@@ -22,6 +22,7 @@ from dashboard_pipeline import APP
 from streamlit.testing.v1 import AppTest
 
 from dashboard import formatting as fmt
+from ingestion.raw_writer import raw_path, read_csv
 
 PAGES = {
     "views/overview.py": "Spotify popularity",
@@ -140,8 +141,7 @@ def test_overview_numbers(sandbox_marts, monkeypatch):
     at = open_page(sandbox_marts.data_dir, "views/overview.py", monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Days loaded"] == str(len(sandbox_marts.days))
-    raw_artists = sandbox_marts.data_dir / "raw" / "artists" / f"{sandbox_marts.days[-1]}.csv"
-    roster = len(raw_artists.read_text().splitlines()) - 1
+    roster = len(read_csv(raw_path(sandbox_marts.data_dir, "artists", str(sandbox_marts.days[-1]))))
     assert metrics["Tracked artists"] == str(roster)
     tracks = marts(sandbox_marts, "select count(distinct track_id) as n from top_tracks")
     assert metrics["Tracks"] == fmt.format_number(tracks["n"].iloc[0])

@@ -1,8 +1,9 @@
-"""The dbt project end to end on real sandbox output of both tiers (issue 5's acceptance).
+"""The dbt project end to end on real sandbox output of both tiers.
 
 Per tier, one warehouse: five consecutive days built at once, the same days again (nothing may
-change), then a sixth day (only that day may be added to the fact). The fact is recomputed
-independently from the raw CSVs; bad raw files must fail the build on the right test.
+change), then a sixth day (only that day may be added to the fact), then a day extracted again
+(its rows are rebuilt). The fact and the attribute history are recomputed independently from the
+raw CSVs; bad raw files must fail the build on the right test.
 """
 
 # The SQL here is built from the module's own constants and dates, never from input.
@@ -10,6 +11,7 @@ independently from the raw CSVs; bad raw files must fail the build on the right 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from collections import defaultdict
 from datetime import date, timedelta
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import ENTITIES, Warehouse, copy_days, snapshot_dates
+from dbt_harness import ENTITIES, Warehouse, copy_days, republish, snapshot_dates
 
+from ingestion.raw_writer import raw_path
 from warehouse.models import MART_MODELS
 
 FACT_COLUMNS = (
@@ -30,10 +33,16 @@ SNAPSHOTS = {
     "snap_spotify__albums": "album_id",
     "snap_spotify__tracks": "track_id",
 }
+VERSIONS = {
+    "int_spotify__artist_versions": "artist_id",
+    "int_spotify__album_versions": "album_id",
+    "int_spotify__track_versions": "track_id",
+}
 SINGULAR_TESTS = {
     "assert_one_current_snapshot_row_per_key",
     "assert_snapshot_versions_do_not_overlap",
     "assert_fact_track_popularity_grain",
+    "assert_one_data_source",
 }
 MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
 
@@ -47,10 +56,10 @@ def warehouse_state(wh: Warehouse) -> dict:
             "counts": {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables},
             "versions": {
                 name: con.sql(
-                    f"select {key}, dbt_valid_from, dbt_valid_to, state_hash from {name} "
-                    f"order by {key}, dbt_valid_from"
+                    f"select {key}, valid_from, valid_to, attributes_hash from {name} "
+                    f"order by {key}, valid_from"
                 ).fetchall()
-                for name, key in SNAPSHOTS.items()
+                for name, key in VERSIONS.items()
             },
             "fact": con.sql(
                 f"select {FACT_COLUMNS} from fact_track_popularity order by track_id, snapshot_date"
@@ -66,13 +75,11 @@ def pipeline(request, raw_source, tmp_path_factory):
     copy_days(raw_source[tier], wh.data_dir, days[:5])
 
     first = wh.build()
-    first_commands = wh.last_build_commands
     after_first = warehouse_state(wh)
     staging_after_first = {
-        name: _staging_rows(wh, name, key) for name, key in STAGING_OF_SNAPSHOT.items()
+        name: _staging_rows(wh, name, key) for name, key in STAGING_OF_VERSIONS.items()
     }
     wh.build()
-    rerun_commands = wh.last_build_commands
     after_rerun = warehouse_state(wh)
 
     # Mark a row of an already loaded day, then add the sixth day.
@@ -89,22 +96,16 @@ def pipeline(request, raw_source, tmp_path_factory):
         )
     copy_days(raw_source[tier], wh.data_dir, days[5:])
     wh.build()
-    new_day_commands = wh.last_build_commands
     after_new_day = warehouse_state(wh)
     marker_after_new_day = wh.query(
         f"select popularity_change from fact_track_popularity "
         f"where snapshot_date = '{marked_day}' and track_id = '{marked_track}'"
     )[0][0]
 
-    # A date asked for again is replaced (here: the marked one, which gets its true value back).
-    reload = wh.dbt(
-        "run",
-        "--select",
-        "fact_track_popularity",
-        "--vars",
-        json.dumps({"reload_dates": [marked_day.isoformat()]}),
-    )
-    assert reload.returncode == 0, reload.output[-4000:]
+    # A day extracted again (here: the marked one, byte-identical files, a new published_at)
+    # is rebuilt, and gets its true value back.
+    republish(wh.data_dir, marked_day, "2099-01-01T00:00:00.000000+00:00")
+    wh.build()
     return {
         "tier": tier,
         "wh": wh,
@@ -113,7 +114,6 @@ def pipeline(request, raw_source, tmp_path_factory):
         "after_first": after_first,
         "staging_after_first": staging_after_first,
         "after_rerun": after_rerun,
-        "commands": (first_commands, rerun_commands, new_day_commands),
         "after_new_day": after_new_day,
         "marked": (marked_day, marked_track, marker_after_new_day),
     }
@@ -168,7 +168,7 @@ def test_a_new_day_only_adds_that_day_to_the_fact(pipeline):
     assert len(new_rows) == len({row["track_id"] for row in raw_tracks}) > 0
 
 
-def test_reload_of_a_date_replaces_its_rows(pipeline):
+def test_a_day_extracted_again_is_rebuilt(pipeline):
     marked_day, marked_track, _ = pipeline["marked"]
     value = pipeline["wh"].query(
         f"select popularity_change from fact_track_popularity "
@@ -192,45 +192,39 @@ def test_fact_equals_an_independent_recomputation_from_raw(pipeline):
         assert any(row[7] not in (None, 0) for row in actual), "popularity never changed"
 
 
-def test_snapshot_versions_follow_real_changes_only(pipeline):
-    before = pipeline["after_rerun"]["versions"]
-    after = pipeline["after_new_day"]["versions"]
+def test_snapshots_have_one_current_version_per_key_and_follow_the_history(pipeline):
+    """The snapshots (an audit log of builds) are never corrupted and their current rows
+    hold the current descriptive attributes of the history models."""
     wh = pipeline["wh"]
-    for name, key in SNAPSHOTS.items():
+    for (name, key), versions in zip(SNAPSHOTS.items(), VERSIONS, strict=True):
         current = wh.query(
             f"select count(*), count(distinct {key}) from {name} where dbt_valid_to is null"
         )
-        assert current[0][0] == current[0][1], name
-    if pipeline["tier"] == "development":
-        # Names do not change and every NULL field stays NULL: one version per artist.
-        artists = after["snap_spotify__artists"]
-        assert len(artists) == len({row[0] for row in artists})
-    else:
-        # Popularity and followers move every day in the sandbox: the new day opened versions
-        # starting on it, and every closed version ends where the next one starts.
-        new_day = pipeline["days"][5]
-        assert len(after["snap_spotify__artists"]) > len(before["snap_spotify__artists"])
-        assert any(row[1].date() == new_day for row in after["snap_spotify__tracks"])
+        assert current[0][0] == current[0][1] > 0, name
+        missing = wh.query(
+            f"select count(*) from {versions} v left join {name} s "
+            f"on s.{key} = v.{key} and s.dbt_valid_to is null "
+            f"where v.is_current and s.{key} is null"
+        )[0][0]
+        assert missing == 0, name
 
 
-# The tracked attributes of each snapshot, as in its int_spotify__*_states model.
-SNAPSHOT_ATTRIBUTES = {
-    "snap_spotify__artists": ("artist_name", "popularity", "follower_count", "genres"),
-    "snap_spotify__albums": (
+# The descriptive attributes of each history model (no measurement).
+VERSION_ATTRIBUTES = {
+    "int_spotify__artist_versions": ("artist_name", "genres"),
+    "int_spotify__album_versions": (
         "album_name",
         "album_type",
         "total_tracks",
         "release_date",
         "release_date_precision",
         "label",
-        "popularity",
         "primary_artist_id",
     ),
-    "snap_spotify__tracks": (
+    "int_spotify__track_versions": (
         "track_name",
         "album_id",
         "primary_artist_id",
-        "popularity",
         "duration_ms",
         "is_explicit",
         "isrc",
@@ -238,15 +232,15 @@ SNAPSHOT_ATTRIBUTES = {
         "track_number",
     ),
 }
-STAGING_OF_SNAPSHOT = {
-    "snap_spotify__artists": "stg_spotify__artists",
-    "snap_spotify__albums": "stg_spotify__albums",
+STAGING_OF_VERSIONS = {
+    "int_spotify__artist_versions": "stg_spotify__artists",
+    "int_spotify__album_versions": "stg_spotify__albums",
 }
 
 
-def _staging_rows(wh: Warehouse, snapshot: str, staging: str) -> list[tuple]:
-    key = SNAPSHOTS[snapshot]
-    columns = ", ".join(SNAPSHOT_ATTRIBUTES[snapshot])
+def _staging_rows(wh: Warehouse, versions: str, staging: str) -> list[tuple]:
+    key = VERSIONS[versions]
+    columns = ", ".join(VERSION_ATTRIBUTES[versions])
     return wh.query(f"select {key}, snapshot_date, {columns} from {staging}")
 
 
@@ -262,7 +256,6 @@ def _raw_track_rows(data_dir: Path, days: list[date]) -> list[tuple]:
                 track.get("name", row["track_name"]),
                 track["album"]["id"],
                 track["artists"][0]["id"],
-                track.get("popularity"),
                 track.get("duration_ms"),
                 track.get("explicit"),
                 (track.get("external_ids") or {}).get("isrc"),
@@ -294,38 +287,23 @@ def _expected_versions(rows: list[tuple]) -> list[tuple]:
     return sorted(versions, key=lambda v: (v[0], v[1]))
 
 
-def test_snapshots_hold_one_version_per_daily_state_change_of_a_multi_day_build(pipeline):
-    """Five days built in one go: each snapshot date got its versions (not only the last one),
-    exactly those of an independent recomputation; Development Mode NULLs open none."""
+def test_attribute_history_equals_an_independent_recomputation(pipeline):
+    """Five days built in one go: each entity's versions are exactly those of an independent
+    recomputation from the daily rows; measurements and Development Mode NULLs open none."""
     days = pipeline["days"][:5]
-    first, rerun, new_day = pipeline["commands"]
-    # The first build snapshotted the four earlier dates one by one, then built; afterwards a
-    # single new date (or none) needs the plain build only.
-    assert [as_of for _, as_of in first[:-1]] == [d.isoformat() for d in days[:4]]
-    assert first[-1] == rerun[-1] == new_day[-1] == (["build"], None)
-    assert len(rerun) == len(new_day) == 1
-
     expected_rows = {
-        "snap_spotify__tracks": _raw_track_rows(pipeline["wh"].data_dir, days),
+        "int_spotify__track_versions": _raw_track_rows(pipeline["wh"].data_dir, days),
         **pipeline["staging_after_first"],
     }
-    for snapshot, rows in expected_rows.items():
+    for versions, rows in expected_rows.items():
         actual = [
-            (key, valid_from.date(), valid_to.date() if valid_to else None)
-            for key, valid_from, valid_to, _ in pipeline["after_first"]["versions"][snapshot]
+            (key, valid_from, valid_to)
+            for key, valid_from, valid_to, _ in pipeline["after_first"]["versions"][versions]
         ]
-        expected = _expected_versions(rows)
-        assert actual == expected, snapshot
-    tracks = pipeline["after_first"]["versions"]["snap_spotify__tracks"]
-    track_count = len({row[0] for row in tracks})
-    if pipeline["tier"] == "extended":
-        # Popularity moves daily in the sandbox: versions start on the days inside the batch.
-        starts = {row[1].date() for row in tracks}
-        assert set(days[1:4]) <= starts, starts
-        assert len(tracks) > 2 * track_count
-    else:
-        # No popularity and no other change in Development Mode: one version per track.
-        assert len(tracks) == track_count
+        assert actual == _expected_versions(rows), versions
+    tracks = pipeline["after_first"]["versions"]["int_spotify__track_versions"]
+    # Popularity moves daily in the sandbox, names do not: one version per track.
+    assert len(tracks) == len({row[0] for row in tracks}) > 0
 
 
 # Run on one tier: the test's logic does not depend on it.
@@ -366,45 +344,41 @@ def test_fact_grain_test_catches_a_doubled_and_a_missing_row(pipeline):
 
 
 DIMENSIONS = {
-    "dim_artist": "snap_spotify__artists",
-    "dim_album": "snap_spotify__albums",
-    "dim_track": "snap_spotify__tracks",
+    "dim_artist": "int_spotify__artist_versions",
+    "dim_album": "int_spotify__album_versions",
+    "dim_track": "int_spotify__track_versions",
 }
 
 
-def test_dimension_validity_comes_from_the_current_snapshot_version(pipeline):
+def test_dimension_validity_comes_from_the_current_attribute_version(pipeline):
     wh, days = pipeline["wh"], pipeline["days"]
-    for dim, snapshot in DIMENSIONS.items():
-        key = SNAPSHOTS[snapshot]
-        # Every versioned row: valid_from / valid_to are those of the current version.
+    for dim, versions in DIMENSIONS.items():
+        key = VERSIONS[versions]
         mismatched = wh.query(
-            f"select count(*) from {dim} d join {snapshot} s using ({key}) "
-            f"where s.dbt_valid_to is null and (d.valid_from is distinct from "
-            f"cast(s.dbt_valid_from as date) or d.valid_to is not null)"
+            f"select count(*) from {dim} d join {versions} v using ({key}) "
+            f"where v.is_current and (d.valid_from is distinct from v.valid_from "
+            f"or d.valid_to is not null or d.version_count <> v.version_number)"
         )[0][0]
         assert mismatched == 0, dim
         versioned, dim_rows = wh.query(
             f"select count(*) filter (where version_count > 0), count(*) from {dim}"
         )[0]
-        assert versioned == wh.query(f"select count(distinct {key}) from {snapshot}")[0][0], dim
+        assert versioned == wh.query(f"select count(distinct {key}) from {versions}")[0][0], dim
         assert dim_rows >= versioned > 0, dim
         bounds = wh.query(f"select min(valid_from), max(valid_from) from {dim}")[0]
         assert days[0] <= bounds[0] <= bounds[1] <= days[5], (dim, bounds)
-    if pipeline["tier"] == "extended":
-        # Track popularity moves daily in the sandbox: the sixth day opened current versions.
-        assert wh.query(f"select count(*) from dim_track where valid_from = '{days[5]}'")[0][0]
-    else:
-        # No attribute of a tracked artist changes in Development Mode: still the first version.
-        starts = wh.query("select distinct valid_from from dim_artist where version_count > 0")
-        assert starts == [(days[0],)], starts
+    # No descriptive attribute of a tracked artist changes in the sandbox: still the first
+    # version, although popularity and followers move every day.
+    starts = wh.query("select distinct valid_from from dim_artist where version_count > 0")
+    assert starts == [(days[0],)], starts
 
 
 def _raw_rows(data_dir: Path, entity: str, day: date | None = None) -> list[dict]:
     folder = data_dir / "raw" / entity
-    files = [folder / f"{day.isoformat()}.csv"] if day else sorted(folder.glob("*.csv"))
+    files = [raw_path(data_dir, entity, day.isoformat())] if day else sorted(folder.glob("*"))
     rows = []
     for path in files:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
             rows.extend(csv.DictReader(handle))
     return rows
 
@@ -453,11 +427,11 @@ def _recompute_fact(data_dir: Path) -> list[tuple]:
 
 
 def _rewrite(path: Path, change) -> None:
-    with path.open(newline="", encoding="utf-8") as handle:
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
     rows = change(rows)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with gzip.open(path, "wt", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -470,20 +444,26 @@ def _popularity_150(data_dir: Path, day: date) -> None:
         rows[0]["track_json"] = json.dumps(track, separators=(",", ":"))
         return rows
 
-    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", change)
+    _rewrite(raw_path(data_dir, "top_tracks", day.isoformat()), change)
 
 
 def _duplicated_row(data_dir: Path, day: date) -> None:
-    _rewrite(data_dir / "raw" / "top_tracks" / f"{day}.csv", lambda rows: [rows[0], *rows])
+    _rewrite(raw_path(data_dir, "top_tracks", day.isoformat()), lambda rows: [rows[0], *rows])
 
 
 def _missing_album(data_dir: Path, day: date) -> None:
     top = _raw_rows(data_dir, "top_tracks", day)
     album_id = json.loads(top[0]["track_json"])["album"]["id"]
     _rewrite(
-        data_dir / "raw" / "albums" / f"{day}.csv",
+        raw_path(data_dir, "albums", day.isoformat()),
         lambda rows: [r for r in rows if r["album_id"] != album_id],
     )
+
+
+def _spotify_summary(data_dir: Path, day: date) -> None:
+    # The day's summary says real Spotify while its rows say sandbox: two sources seen.
+    path = data_dir / "raw" / "runs" / f"{day}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "mode": "spotify"}))
 
 
 @pytest.mark.parametrize(
@@ -495,8 +475,9 @@ def _missing_album(data_dir: Path, day: date) -> None:
             _missing_album,
             "relationships_fact_track_popularity_album_id__album_id__ref_dim_album_",
         ),
+        (_spotify_summary, "assert_one_data_source"),
     ],
-    ids=["popularity_150", "duplicated_row", "missing_album"],
+    ids=["popularity_150", "duplicated_row", "missing_album", "mixed_sources"],
 )
 def test_bad_raw_file_fails_the_build_on_the_right_test(
     corrupt, failing_test, raw_source, tmp_path
@@ -518,7 +499,7 @@ def test_missing_raw_files_give_a_clear_error(tmp_path):
     wh = Warehouse(tmp_path)
     result = wh.dbt("build")
     assert result.returncode != 0
-    assert "No raw CSV file matches" in result.output
+    assert "No raw file matches" in result.output
     assert str(tmp_path / "raw" / "artists") in result.output
 
 
@@ -538,7 +519,9 @@ def test_docs_generate_lists_every_model_with_descriptions(pipeline):
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] in ("model", "snapshot")
     }
-    assert {node["name"] for node in models.values()} >= set(MART_MODELS) | set(SNAPSHOTS)
+    assert {node["name"] for node in models.values()} >= (
+        set(MART_MODELS) | set(SNAPSHOTS) | set(VERSIONS)
+    )
     for uid, node in models.items():
         assert uid in catalog["nodes"], f"{uid} missing from the catalog"
         assert node["description"].strip(), f"{uid} has no description"
@@ -551,4 +534,6 @@ def test_docs_generate_lists_every_model_with_descriptions(pipeline):
     assert manifest["docs"]["doc.spotify.__overview__"]["block_contents"].strip()
     assert "exposure.spotify.spotify_dashboard" in manifest["exposures"]
     raw_sources = manifest["sources"].values()
-    assert set(ENTITIES) == {s["name"] for s in raw_sources if s["source_name"] == "spotify_raw"}
+    assert {*ENTITIES, "runs"} == {
+        s["name"] for s in raw_sources if s["source_name"] == "spotify_raw"
+    }

@@ -6,6 +6,7 @@ Nothing here imports the client: the expectations must not come from the code un
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import threading
@@ -16,6 +17,7 @@ from typing import Any
 
 import requests
 
+from ingestion.raw_writer import RAW_SUFFIX
 from ingestion.settings import Settings
 
 # A distinctive secret: any occurrence in a log, file, summary or exception is a leak.
@@ -47,15 +49,20 @@ def write_roster(path: Path, artists) -> Path:
 
 
 def raw_files(data_dir: Path) -> dict[str, bytes]:
-    """Every file under data_dir/raw (temporary files included, to catch leftovers)."""
+    """Every file under data_dir/raw (temporary files included, to catch leftovers), gzip
+    files decompressed (so a secret in them is seen)."""
     root = Path(data_dir)
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): gzip.decompress(p.read_bytes())
+        if p.name.endswith(".gz")
+        else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
 def csv_files(data_dir: Path) -> dict[str, bytes]:
-    return {k: v for k, v in raw_files(data_dir).items() if k.endswith(".csv")}
+    return {k: v for k, v in raw_files(data_dir).items() if k.endswith(RAW_SUFFIX)}
 
 
 HEADERS = {"Authorization": "Bearer test"}

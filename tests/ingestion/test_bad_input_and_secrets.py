@@ -20,6 +20,7 @@ from ingestion.errors import (
     SnapshotDateError,
 )
 from ingestion.extract import extract_artists, extract_day, extract_top_tracks
+from ingestion.raw_writer import raw_path, read_csv
 from ingestion.sandbox import Fault, FaultPlan
 
 
@@ -84,8 +85,8 @@ def test_artist_uris_and_urls_in_the_roster_are_normalised(sandbox, tmp_path):
         DAY, artists_file=roster, data_dir=tmp_path, settings=settings_for(server)
     )
     assert summary["rows"] == {"artists": 2}
-    text = (tmp_path / "raw" / "artists" / f"{DAY}.csv").read_text()
-    assert f",{id_a},{name_a}," in text
+    rows = read_csv(raw_path(tmp_path, "artists", DAY))
+    assert (rows[0]["artist_id"], rows[0]["artist_name"]) == (id_a, name_a)
 
 
 def test_past_date_against_the_real_api_is_refused(sandbox, tmp_path):
@@ -104,8 +105,9 @@ def test_past_date_against_the_real_api_is_refused(sandbox, tmp_path):
     assert summary["snapshot_date"] == DAY
     recorded = datetime.strptime(summary["extracted_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert recorded >= started  # the true extraction time, not the simulated instant
-    row = (tmp_path / "raw" / "artists" / f"{DAY}.csv").read_text().splitlines()[1]
-    assert row.startswith(f"{DAY},{summary['extracted_at']},")
+    row = read_csv(raw_path(tmp_path, "artists", DAY))[0]
+    assert (row["snapshot_date"], row["extracted_at"]) == (DAY, summary["extracted_at"])
+    assert (row["data_source"], row["access_tier"]) == ("spotify", summary["tier"])
 
 
 def test_today_against_the_real_api_needs_no_flag(sandbox, tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from ingestion_helpers import DAY, csv_files, expected_requests, settings_for, write_roster
 
-from ingestion.errors import InvalidArtistIdError, MissingInputError
+from ingestion.errors import InvalidArtistIdError, MissingInputError, MixedDataSourceError
 from ingestion.extract import (
     extract_albums,
     extract_artists,
@@ -25,15 +23,11 @@ from ingestion.extract import (
     extract_top_tracks,
     write_summary,
 )
-from ingestion.raw_writer import FILE_MODE
+from ingestion.raw_writer import FILE_MODE, raw_path, read_csv
 from ingestion.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 GONE = "0000000000000000000000"  # well-formed, but no such artist
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +71,7 @@ def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
         server = sandbox(tier=tier)
         folder = tmp_path / tier
         summary = extract_day(DAY, data_dir=folder, settings=settings_for(server))
-        results[tier] = {e: _rows(folder / "raw" / e / f"{DAY}.csv") for e in summary["rows"]}
+        results[tier] = {e: read_csv(raw_path(folder, e, DAY)) for e in summary["rows"]}
         written = json.loads((folder / "raw" / "runs" / f"{DAY}.json").read_text())
         assert written == summary
         assert set(summary) == {
@@ -93,6 +87,7 @@ def test_both_tiers_write_the_documented_files(sandbox, tmp_path):
             "failed_playlists",
             "duration_seconds",
             "extracted_at",
+            "published_at",
         }
         assert summary["extracted_at"] == f"{DAY}T00:00:00Z"
 
@@ -222,7 +217,7 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
     summary = json.loads(result.stdout)
     assert summary["mode"] == "sandbox"
     for entity in ("artists", "albums", "top_tracks"):
-        written = (tmp_path / "raw" / entity / f"{today}.csv").stat()
+        written = raw_path(tmp_path, entity, today).stat()
         assert written.st_size > 100
         assert written.st_mode & 0o777 == FILE_MODE  # readable like any file, not mkstemp's 0600
     assert (tmp_path / "raw" / "runs" / f"{today}.json").exists()
@@ -244,3 +239,33 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     assert "in the future" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "raw").exists()
+
+
+def test_a_data_dir_never_mixes_sandbox_and_spotify_days(sandbox, tmp_path):
+    server = sandbox(tier="extended")
+    other_day = "2026-11-19"
+    extract_day(other_day, data_dir=tmp_path, settings=settings_for(server))
+    # Pretend the day came from the real API: the sandbox may no longer write here.
+    summary_file = tmp_path / "raw" / "runs" / f"{other_day}.json"
+    summary = json.loads(summary_file.read_text())
+    summary_file.write_text(json.dumps({**summary, "mode": "spotify"}))
+    before = csv_files(tmp_path)
+    with pytest.raises(MixedDataSourceError, match="never mixes sandbox and real Spotify data"):
+        extract_day(DAY, data_dir=tmp_path, settings=settings_for(server))
+    assert csv_files(tmp_path) == before  # nothing written
+    assert not (tmp_path / "raw" / "runs" / f"{DAY}.json").exists()
+
+
+def test_extracting_a_day_again_unpublishes_it_until_complete(sandbox, tmp_path):
+    from ingestion.extract import extract_albums, extract_artists, write_summary
+
+    server = sandbox(tier="extended")
+    first = extract_day(DAY, data_dir=tmp_path, settings=settings_for(server))
+    published = tmp_path / "raw" / "runs" / f"{DAY}.json"
+    assert json.loads(published.read_text())["published_at"] == first["published_at"]
+    artists = extract_artists(DAY, data_dir=tmp_path, settings=settings_for(server))
+    assert not published.exists()  # half re-written: invisible to the warehouse
+    albums = extract_albums(DAY, data_dir=tmp_path, settings=settings_for(server))
+    again = write_summary([artists, albums], data_dir=tmp_path)
+    assert json.loads(published.read_text()) == again
+    assert again["published_at"] > first["published_at"]  # the warehouse reloads the day

@@ -177,9 +177,13 @@ def test_csv_is_rfc4180_and_round_trips():
         "artist_id": DUA_LIPA,
         "artist_name": 'Dua "DL" Lipa, Ç',
         "artist_json": '{"a":"b,c"}',
+        "data_source": "sandbox",
+        "access_tier": "extended",
     }
     payload = render_csv(ARTIST_COLUMNS, [row])
-    assert payload.startswith(b"snapshot_date,extracted_at,artist_id,artist_name,artist_json\r\n")
+    assert payload.startswith(
+        b"snapshot_date,extracted_at,artist_id,artist_name,artist_json,data_source,access_tier\r\n"
+    )
     assert b'"Dua ""DL"" Lipa, \xc3\x87"' in payload
     assert next(csv.DictReader(io.StringIO(payload.decode()))) == row
 
@@ -213,10 +217,14 @@ def test_reference_objects_parse_into_rows():
     class FakeRun:  # just the attributes the row builders read; no network involved
         snapshot = date(2026, 11, 25)
         extracted_at = "2026-11-25T06:00:03Z"
+        mode = "spotify"
+        tier = type("Tier", (), {"value": "extended"})()
 
     run = FakeRun()
     rows = artist_rows(run, {artist["id"]: artist})
     assert rows[0]["artist_name"] == "Dua Lipa"
+    # Every row records where it comes from.
+    assert (rows[0]["data_source"], rows[0]["access_tier"]) == ("spotify", "extended")
     assert json.loads(rows[0]["artist_json"]) == artist  # the complete object
     tops = top_track_rows(run, {artist["id"]: ("top_tracks", [track])})
     assert (tops[0]["rank"], tops[0]["track_id"]) == (1, track["id"])

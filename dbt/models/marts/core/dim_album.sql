@@ -1,43 +1,32 @@
 with album_versions as (
 
-    select * from {{ ref('snap_spotify__albums') }}
+    select * from {{ ref('int_spotify__album_versions') }}
 
 ),
 
 current_versions as (
 
-    select * from album_versions where dbt_valid_to is null
-
-),
-
-version_counts as (
-
-    select album_id, count(*) as version_count
-    from album_versions
-    group by album_id
+    select * from album_versions where is_current
 
 ),
 
 final as (
 
     select
-        current_versions.album_id,
-        current_versions.album_name,
-        current_versions.album_type,
-        current_versions.release_date,
-        current_versions.release_date_precision,
-        current_versions.label,
-        current_versions.total_tracks,
-        current_versions.popularity,
-        current_versions.primary_artist_id,
-        cast(current_versions.dbt_valid_from as date) as valid_from,
-        cast(current_versions.dbt_valid_to as date) as valid_to,
-        version_counts.version_count,
-        current_versions.first_seen_date,
-        current_versions.last_seen_date
+        album_id,
+        album_name,
+        album_type,
+        release_date,
+        release_date_precision,
+        label,
+        total_tracks,
+        primary_artist_id,
+        valid_from,
+        valid_to,
+        cast(version_number as bigint) as version_count,
+        first_seen_date,
+        last_seen_date
     from current_versions
-    left join version_counts
-        on current_versions.album_id = version_counts.album_id
 
 )
 

@@ -1,6 +1,6 @@
 with artist_versions as (
 
-    select * from {{ ref('snap_spotify__artists') }}
+    select * from {{ ref('int_spotify__artist_versions') }}
 
 ),
 
@@ -33,15 +33,7 @@ latest_roster as (
 
 current_versions as (
 
-    select * from artist_versions where dbt_valid_to is null
-
-),
-
-version_counts as (
-
-    select artist_id, count(*) as version_count
-    from artist_versions
-    group by artist_id
+    select * from artist_versions where is_current
 
 ),
 
@@ -74,21 +66,17 @@ tracked_or_once_tracked as (
     select
         current_versions.artist_id,
         current_versions.artist_name,
-        current_versions.popularity,
-        current_versions.follower_count as followers,
         current_versions.genres,
         latest_roster.artist_id is not null as is_tracked,
         true as has_artist_details,
-        cast(current_versions.dbt_valid_from as date) as valid_from,
-        cast(current_versions.dbt_valid_to as date) as valid_to,
-        version_counts.version_count,
+        current_versions.valid_from,
+        current_versions.valid_to,
+        cast(current_versions.version_number as bigint) as version_count,
         current_versions.first_seen_date,
         current_versions.last_seen_date
     from current_versions
     left join latest_roster
         on current_versions.artist_id = latest_roster.artist_id
-    left join version_counts
-        on current_versions.artist_id = version_counts.artist_id
 
 ),
 
@@ -97,8 +85,6 @@ listed_only as (
     select
         latest_listing.artist_id,
         latest_listing.artist_name,
-        cast(null as integer) as popularity,
-        cast(null as bigint) as followers,
         cast(null as varchar[]) as genres,
         false as is_tracked,
         false as has_artist_details,

@@ -1,6 +1,6 @@
 with snapshot_dates as (
 
-    select distinct snapshot_date from {{ ref('stg_spotify__top_tracks') }}
+    select distinct snapshot_date from {{ ref('stg_spotify__days') }}
 
 ),
 

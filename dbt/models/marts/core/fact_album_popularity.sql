@@ -1,12 +1,27 @@
--- TEMPORARY (branch i12-dashboard): helper 11's `fact_album_popularity` replaces this file
--- and _core__temporary_facts.yml at merge. Same columns as CONTRACT.md: one row per
--- (album_id, snapshot_date) of the albums with full details that day; popularity_change
--- against the previous calendar day.
+-- Incremental, delete+insert on snapshot_date (dbt_project.yml): only the days whose inputs
+-- changed are built (macro fact_dates_to_build).
 
-with albums as (
+with days as (
 
+    select * from {{ ref('stg_spotify__days') }}
+
+),
+
+albums as (
+
+    -- Only full album objects carry popularity (simplified discography entries do not).
     select * from {{ ref('stg_spotify__albums') }}
     where has_full_details
+
+),
+
+{{ fact_dates_to_build('days') }},
+
+todays as (
+
+    select *
+    from albums
+    where snapshot_date in (select snapshot_date from dates_to_build)
 
 ),
 
@@ -17,22 +32,27 @@ previous_day as (
         snapshot_date + 1 as next_snapshot_date,
         popularity as previous_popularity
     from albums
+    where snapshot_date + 1 in (select snapshot_date from dates_to_build)
 
 ),
 
 final as (
 
     select
-        albums.album_id,
-        albums.snapshot_date,
-        cast(strftime(albums.snapshot_date, '%Y%m%d') as integer) as date_key,
-        albums.popularity,
-        albums.popularity - previous_day.previous_popularity as popularity_change,
-        albums.extracted_at
-    from albums
+        todays.album_id,
+        todays.snapshot_date,
+        cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
+        todays.popularity,
+        todays.popularity - previous_day.previous_popularity as popularity_change,
+        todays.extracted_at,
+        day_inputs.published_at,
+        day_inputs.previous_day_published_at
+    from todays
+    inner join day_inputs
+        on todays.snapshot_date = day_inputs.snapshot_date
     left join previous_day
-        on albums.album_id = previous_day.album_id
-        and albums.snapshot_date = previous_day.next_snapshot_date
+        on todays.album_id = previous_day.album_id
+        and todays.snapshot_date = previous_day.next_snapshot_date
 
 )
 

@@ -1,12 +1,25 @@
--- TEMPORARY (branch i12-dashboard): helper 11's `fact_artist_popularity` replaces this file
--- and _core__temporary_facts.yml at merge. Same columns as CONTRACT.md, so the reporting marts
--- can be written against it now. One row per (artist_id, snapshot_date) of every tracked
--- artist; changes are against the previous calendar day (NULL when that day has no row), so
--- the result does not depend on the order in which days were loaded.
+-- Incremental, delete+insert on snapshot_date (dbt_project.yml): only the days whose inputs
+-- changed are built (macro fact_dates_to_build).
 
-with artists as (
+with days as (
+
+    select * from {{ ref('stg_spotify__days') }}
+
+),
+
+artists as (
 
     select * from {{ ref('stg_spotify__artists') }}
+
+),
+
+{{ fact_dates_to_build('days') }},
+
+todays as (
+
+    select *
+    from artists
+    where snapshot_date in (select snapshot_date from dates_to_build)
 
 ),
 
@@ -18,24 +31,29 @@ previous_day as (
         popularity as previous_popularity,
         follower_count as previous_followers
     from artists
+    where snapshot_date + 1 in (select snapshot_date from dates_to_build)
 
 ),
 
 final as (
 
     select
-        artists.artist_id,
-        artists.snapshot_date,
-        cast(strftime(artists.snapshot_date, '%Y%m%d') as integer) as date_key,
-        artists.popularity,
-        artists.follower_count as followers,
-        artists.popularity - previous_day.previous_popularity as popularity_change,
-        artists.follower_count - previous_day.previous_followers as followers_change,
-        artists.extracted_at
-    from artists
+        todays.artist_id,
+        todays.snapshot_date,
+        cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
+        todays.popularity,
+        todays.follower_count as followers,
+        todays.popularity - previous_day.previous_popularity as popularity_change,
+        todays.follower_count - previous_day.previous_followers as followers_change,
+        todays.extracted_at,
+        day_inputs.published_at,
+        day_inputs.previous_day_published_at
+    from todays
+    inner join day_inputs
+        on todays.snapshot_date = day_inputs.snapshot_date
     left join previous_day
-        on artists.artist_id = previous_day.artist_id
-        and artists.snapshot_date = previous_day.next_snapshot_date
+        on todays.artist_id = previous_day.artist_id
+        and todays.snapshot_date = previous_day.next_snapshot_date
 
 )
 

@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'albums') }}
+    where {{ published_files('albums') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -20,7 +28,9 @@ parsed as (
         cast(json_extract_string(album_json, '$.popularity') as integer) as popularity,
         json_extract_string(album_json, '$.artists[0].id') as primary_artist_id,
         json_extract_string(album_json, '$.uri') as spotify_uri,
-        filename as source_file
+        filename as source_file,
+        data_source,
+        access_tier
     from source
 
 ),
@@ -55,21 +65,26 @@ deduplicated as (
 final as (
 
     select
-        album_id,
-        snapshot_date,
-        album_name,
-        album_type,
-        total_tracks,
-        release_date,
-        release_date_precision,
-        release_date_raw,
-        label,
-        popularity,
-        primary_artist_id,
-        spotify_uri,
-        album_source = 'album' as has_full_details,
-        extracted_at
+        deduplicated.album_id,
+        deduplicated.snapshot_date,
+        deduplicated.album_name,
+        deduplicated.album_type,
+        deduplicated.total_tracks,
+        deduplicated.release_date,
+        deduplicated.release_date_precision,
+        deduplicated.release_date_raw,
+        deduplicated.label,
+        deduplicated.popularity,
+        deduplicated.primary_artist_id,
+        deduplicated.spotify_uri,
+        deduplicated.album_source = 'album' as has_full_details,
+        deduplicated.extracted_at,
+        deduplicated.data_source,
+        deduplicated.access_tier,
+        days.published_at
     from deduplicated
+    inner join days
+        on deduplicated.snapshot_date = days.snapshot_date
 
 )
 

@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'albums') }}
+    where {{ published_files('albums') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -11,33 +19,24 @@ discography as (
         album_id,
         cast(snapshot_date as date) as snapshot_date,
         json_extract_string(album_json, '$.album_group') as album_group,
-        cast(extracted_at as timestamp) as extracted_at,
-        filename as source_file
+        cast(extracted_at as timestamp) as extracted_at
     from source
     where source = 'artist_albums'
-
-),
-
-deduplicated as (
-
-    select *
-    from discography
-    qualify row_number() over (
-        partition by tracked_artist_id, album_id, snapshot_date
-        order by extracted_at desc, source_file desc
-    ) = 1
 
 ),
 
 final as (
 
     select
-        tracked_artist_id,
-        album_id,
-        snapshot_date,
-        album_group,
-        extracted_at
-    from deduplicated
+        discography.tracked_artist_id,
+        discography.album_id,
+        discography.snapshot_date,
+        discography.album_group,
+        discography.extracted_at,
+        days.published_at
+    from discography
+    inner join days
+        on discography.snapshot_date = days.snapshot_date
 
 )
 

@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'artists') }}
+    where {{ published_files('artists') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -16,35 +24,30 @@ parsed as (
         cast(json_extract(artist_json, '$.genres') as varchar[]) as genres,
         json_extract_string(artist_json, '$.uri') as spotify_uri,
         json_extract(artist_json, '$.popularity') is not null as has_popularity,
-        filename as source_file
+        data_source,
+        access_tier
     from source
-
-),
-
-deduplicated as (
-
-    select *
-    from parsed
-    qualify row_number() over (
-        partition by artist_id, snapshot_date
-        order by extracted_at desc, source_file desc
-    ) = 1
 
 ),
 
 final as (
 
     select
-        artist_id,
-        snapshot_date,
-        artist_name,
-        popularity,
-        follower_count,
-        genres,
-        spotify_uri,
-        has_popularity,
-        extracted_at
-    from deduplicated
+        parsed.artist_id,
+        parsed.snapshot_date,
+        parsed.artist_name,
+        parsed.popularity,
+        parsed.follower_count,
+        parsed.genres,
+        parsed.spotify_uri,
+        parsed.has_popularity,
+        parsed.extracted_at,
+        parsed.data_source,
+        parsed.access_tier,
+        days.published_at
+    from parsed
+    inner join days
+        on parsed.snapshot_date = days.snapshot_date
 
 )
 

@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'top_tracks') }}
+    where {{ published_files('top_tracks') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -13,32 +21,27 @@ renamed as (
         track_id,
         source as ranking_source,
         cast(extracted_at as timestamp) as extracted_at,
-        filename as source_file
+        data_source,
+        access_tier
     from source
-
-),
-
-deduplicated as (
-
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by snapshot_date, tracked_artist_id, top_track_rank
-        order by extracted_at desc, source_file desc
-    ) = 1
 
 ),
 
 final as (
 
     select
-        snapshot_date,
-        tracked_artist_id,
-        top_track_rank,
-        track_id,
-        ranking_source,
-        extracted_at
-    from deduplicated
+        renamed.snapshot_date,
+        renamed.tracked_artist_id,
+        renamed.top_track_rank,
+        renamed.track_id,
+        renamed.ranking_source,
+        renamed.extracted_at,
+        renamed.data_source,
+        renamed.access_tier,
+        days.published_at
+    from renamed
+    inner join days
+        on renamed.snapshot_date = days.snapshot_date
 
 )
 

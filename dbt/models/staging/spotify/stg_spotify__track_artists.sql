@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'top_tracks') }}
+    where {{ published_files('top_tracks') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -31,14 +39,17 @@ deduplicated as (
 final as (
 
     select
-        track_id,
-        artist_id,
-        snapshot_date,
-        artist_position,
-        artist_name,
-        artist_position = 1 as is_primary_artist,
-        extracted_at
+        deduplicated.track_id,
+        deduplicated.artist_id,
+        deduplicated.snapshot_date,
+        deduplicated.artist_position,
+        deduplicated.artist_name,
+        deduplicated.artist_position = 1 as is_primary_artist,
+        deduplicated.extracted_at,
+        days.published_at
     from deduplicated
+    inner join days
+        on deduplicated.snapshot_date = days.snapshot_date
 
 )
 

@@ -1,6 +1,14 @@
 with source as (
 
+    -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'top_tracks') }}
+    where {{ published_files('top_tracks') }}
+
+),
+
+days as (
+
+    select * from {{ ref('stg_spotify__days') }}
 
 ),
 
@@ -40,20 +48,23 @@ deduplicated as (
 final as (
 
     select
-        track_id,
-        snapshot_date,
-        track_name,
-        album_id,
-        primary_artist_id,
-        popularity,
-        duration_ms,
-        is_explicit,
-        isrc,
-        disc_number,
-        track_number,
-        spotify_uri,
-        extracted_at
+        deduplicated.track_id,
+        deduplicated.snapshot_date,
+        deduplicated.track_name,
+        deduplicated.album_id,
+        deduplicated.primary_artist_id,
+        deduplicated.popularity,
+        deduplicated.duration_ms,
+        deduplicated.is_explicit,
+        deduplicated.isrc,
+        deduplicated.disc_number,
+        deduplicated.track_number,
+        deduplicated.spotify_uri,
+        deduplicated.extracted_at,
+        days.published_at
     from deduplicated
+    inner join days
+        on deduplicated.snapshot_date = days.snapshot_date
 
 )
 

@@ -1,8 +1,0 @@
-{{ entity_state(
-    relation=ref('stg_spotify__tracks'),
-    key='track_id',
-    attributes=[
-        'track_name', 'album_id', 'primary_artist_id', 'popularity', 'duration_ms',
-        'is_explicit', 'isrc', 'disc_number', 'track_number'
-    ]
-) }}
