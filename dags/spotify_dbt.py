@@ -3,7 +3,7 @@
 
 Turns the raw layer into the warehouse: runs on the Asset `raw_published_days`, which
 `spotify_ingest` updates once per **complete** day (when it publishes the day's run summary,
-after the three entity files are written). dbt reads published days only, so a build never
+after its entity files are written). dbt reads published days only, so a build never
 sees a half-written day, whenever it runs.
 
 1. `dbt source freshness` (stale sources are logged as warnings: backfills are old on purpose);

@@ -2,8 +2,10 @@
 ### spotify_ingest
 
 Extracts one snapshot day from the Spotify Web API (or the offline sandbox) into the raw layer,
-`$DATA_DIR/raw/<entity>/<snapshot date>.csv`, in three tasks: **artists**, then **top tracks**,
-then **albums** (which needs the top tracks' albums). The snapshot date is the run's logical
+`$DATA_DIR/raw/<entity>/<snapshot date>.csv.gz`, in four tasks: **artists**, then **top
+tracks**, then the roster's **playlists** (their tracks and positions; a playlist the API
+refuses fails alone and is named in the summary's `failed_playlists`), then **albums** (the full
+albums of the top tracks and playlist tracks). The snapshot date is the run's logical
 date (UTC day), so a run triggered for a past date (UI, REST API, `airflow backfill create`)
 extracts that day: simulated history from the sandbox, a clear `SnapshotDateError` from the real
 API, which only knows today.
@@ -22,8 +24,9 @@ its rows into the day's files, keeping the other artists' (`orchestration.run_re
 * The first task detects the access tier (extended / development); the next ones get it through
   XCom, so detection happens once per run.
 * Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
-  `raw_albums`); the asset event's `extra` is that step's run summary (rows, requests, retries,
-  tier, snapshot date). Writing a file first hides the day from the warehouse.
+  `raw_playlist_tracks`, `raw_albums`); the asset event's `extra` is that step's run summary
+  (rows, requests, retries, tier, snapshot date). Writing a file first hides the day from
+  the warehouse.
 * The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
   summary, and emits one event of `raw_published_days`, the Asset that schedules
   `spotify_dbt`. A failed step leaves the day unpublished; a rerun completes it.
@@ -50,6 +53,7 @@ from orchestration.run_request import ingest_params
 
 RAW_ARTISTS = raw_asset("artists")
 RAW_TOP_TRACKS = raw_asset("top_tracks")
+RAW_PLAYLIST_TRACKS = raw_asset("playlist_tracks")
 RAW_ALBUMS = raw_asset("albums")
 PUBLISHED_DAYS = published_days_asset()
 
@@ -66,7 +70,7 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="spotify_ingest",
-    description="Spotify API -> raw CSVs (artists, top tracks, albums), one snapshot day a run",
+    description="Spotify API -> raw CSVs (artists, top tracks, playlists, albums), one day a run",
     # Daily at 06:00 UTC; the run's logical date is that instant, so its snapshot date is the
     # run's own day. Pinned to the trigger timetable so that a change of the
     # `create_cron_data_intervals` setting cannot shift logical dates by a day.
@@ -116,14 +120,30 @@ def spotify_ingest():
         )
         return part
 
+    @task(outlets=[RAW_PLAYLIST_TRACKS])
+    def extract_playlists(planned: dict, artists: dict, **context) -> dict:
+        from orchestration.ingest import event_extra
+        from orchestration.run_request import run_planned_step
+
+        part = run_planned_step(
+            "playlist_tracks", planned, run_id=context["run_id"], tier=artists["tier"]
+        )
+        context["outlet_events"][RAW_PLAYLIST_TRACKS].extra = event_extra(
+            part, step="playlist_tracks", run_id=context["run_id"]
+        )
+        return part
+
     @task(outlets=[RAW_ALBUMS, PUBLISHED_DAYS])
-    def extract_albums(planned: dict, artists: dict, top_tracks: dict, **context) -> dict:
+    def extract_albums(
+        planned: dict, artists: dict, top_tracks: dict, playlists: dict, **context
+    ) -> dict:
         from orchestration.assets import data_dir
         from orchestration.ingest import event_extra, write_run_summary
         from orchestration.run_request import remove_staging, run_planned_step, staging_dir
 
         part = run_planned_step("albums", planned, run_id=context["run_id"], tier=artists["tier"])
-        summary = write_run_summary([artists, top_tracks, part])  # publishes the day
+        # Publishes the day (failed playlists included in the summary).
+        summary = write_run_summary([artists, top_tracks, playlists, part])
         remove_staging(staging_dir(data_dir(), context["run_id"]))
         extra = event_extra(part, step="albums", run_id=context["run_id"])
         extra["run_summary"] = summary
@@ -142,7 +162,9 @@ def spotify_ingest():
     ).expand_kwargs(child_runs(planned))
     artists = extract_artists(planned)
     top_tracks = extract_top_tracks(planned, artists)
-    extract_albums(planned, artists, top_tracks)
+    playlists = extract_playlists(planned, artists)
+    # Albums last: it fetches the full albums of the top tracks and playlist tracks.
+    extract_albums(planned, artists, top_tracks, playlists)
 
 
 spotify_ingest()

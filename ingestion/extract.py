@@ -1,12 +1,12 @@
 """Extract one snapshot day: artists, top tracks, albums and the roster's playlists'
 tracks (docs/interfaces.md sections 2 and 3).
 
-`extract_day` runs the three steps on one client (one token, one tier detection) and writes
+`extract_day` runs the steps on one client (one token, one tier detection) and writes
 all files only once everything was fetched, so a failed run leaves the previous files alone.
-The DAG runs `extract_artists`, `extract_top_tracks` and `extract_albums` (and may run
-`extract_playlists`, which needs no other step) as separate tasks
-(processes): each validates its input, fetches, then writes its own file atomically, and the
-later ones take `tier=` from the first so the tier is detected once per run.
+The DAG runs `extract_artists`, `extract_top_tracks`, `extract_playlists` (which needs no
+other step) and `extract_albums` (the full albums of the top tracks and playlist tracks) as
+separate tasks (processes): each validates its input, fetches, then writes its own file
+atomically, and the later ones take `tier=` from the first so the tier is detected once per run.
 
 The pieces: `run_context` (date, tier, client, pool), `fetchers` (the Spotify calls and their
 request economy), `responses` (checks on what the API returns) and `raw_rows` (the CSV rows).
@@ -90,7 +90,7 @@ def check_data_source(data_dir: Path, data_source: str) -> None:
 
 def _write(run: Run, folder: Path, entity: str, columns: list[str], rows: list[dict]) -> None:
     """Write one entity's file of the run's day, hiding the day from the warehouse first: it is
-    published again (its run summary written) only once all three files are complete."""
+    published again (its run summary written) only once all its files are complete."""
     check_data_source(folder, run.mode)
     unpublish_day(folder, run.snapshot.isoformat())
     write_csv(raw_path(folder, entity, run.snapshot.isoformat()), columns, rows)
@@ -188,21 +188,29 @@ def extract_albums(
     settings: Settings | None = None,
     tier: str | None = None,
 ) -> dict[str, Any]:
-    """DAG step 3: writes raw/albums/<date>.csv; needs raw/top_tracks/<date>.csv."""
+    """DAG's last step: writes raw/albums/<date>.csv; needs raw/top_tracks/<date>.csv and
+    reads raw/playlist_tracks/<date>.csv when it exists: the full albums of every collected
+    track are fetched."""
     snapshot = parse_snapshot_date(snapshot_date)
-    top_path = raw_path(resolve_data_dir(data_dir), "top_tracks", snapshot.isoformat())
+    folder = resolve_data_dir(data_dir)
+    top_path = raw_path(folder, "top_tracks", snapshot.isoformat())
     if not top_path.exists():
         raise MissingInputError(
             f"{top_path} does not exist: the albums step needs the top tracks of {snapshot}; "
             "run extract_top_tracks for that date first."
         )
-    try:
-        album_ids = top_track_album_ids(read_csv(top_path))
-    except (ValueError, KeyError, AttributeError):
-        raise MissingInputError(
-            f"{top_path} is not a valid top-tracks file: run extract_top_tracks for "
-            f"{snapshot} again."
-        ) from None
+    listed_path = raw_path(folder, PLAYLIST_TRACKS, snapshot.isoformat())
+    album_ids = []
+    for path, step in ((top_path, "extract_top_tracks"), (listed_path, "extract_playlists")):
+        if not path.exists():
+            continue  # no playlist file: the playlists step did not run for that date
+        try:
+            album_ids += top_track_album_ids(read_csv(path))
+        except (ValueError, KeyError, AttributeError):
+            raise MissingInputError(
+                f"{path} is not a valid raw file: run {step} for {snapshot} again."
+            ) from None
+    album_ids = sorted(set(album_ids))
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
         by_artist = fetch_artist_albums(run, _tracked(run, roster, folder))
@@ -265,8 +273,9 @@ def extract_day(
         top = top_track_rows(run, fetch_top_tracks(run, tracked))
         tracked = [a for a in tracked if a.id not in run.skipped]
         by_artist = fetch_artist_albums(run, tracked)
-        albums = album_rows(run, by_artist, fetch_full_albums(run, top_track_album_ids(top)))
         listed = playlist_track_rows(run, fetch_playlist_tracks(run, playlists))
+        album_ids = sorted(set(top_track_album_ids(top)) | set(top_track_album_ids(listed)))
+        albums = album_rows(run, by_artist, fetch_full_albums(run, album_ids))
         # Everything fetched: only now touch the files, so a failure leaves the old ones.
         _write(run, folder, "artists", ARTIST_COLUMNS, artist_rows(run, artists))
         _write(run, folder, "top_tracks", TOP_TRACK_COLUMNS, top)
@@ -321,7 +330,7 @@ def write_summary(
     parts: Sequence[dict[str, Any]], *, data_dir: str | os.PathLike | None = None
 ) -> dict[str, Any]:
     """Merge the steps' summaries and write raw/runs/<date>.json (atomically), which publishes
-    the day to the warehouse: call it once the three entity files are written."""
+    the day to the warehouse: call it once the day's entity files are written."""
     return publish_day(resolve_data_dir(data_dir), merge_summaries(list(parts)))
 
 

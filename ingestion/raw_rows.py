@@ -104,7 +104,8 @@ def album_rows(
 
 
 def top_track_album_ids(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """Album ids of the top tracks, from rows in memory or read back from the CSV."""
+    """Album ids of the tracks of top-track or playlist-track rows (in memory or read back
+    from the CSV)."""
     ids = []
     for row in rows:
         track = row["track_json"]

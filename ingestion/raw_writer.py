@@ -6,7 +6,7 @@ byte-identical. Writes are atomic (a temporary file in the target folder, then `
 so a reader or a failed run never sees half a file, and rows are sorted by their key so reruns
 are byte-identical.
 
-A day is *published* by its run summary `raw/runs/<date>.json`, written last, once the three
+A day is *published* by its run summary `raw/runs/<date>.json`, written last, once its four
 entity files are complete; extracting a day again first removes it (`unpublish_day`), so the
 warehouse, which reads published days only, never sees a half-written or half-rewritten day.
 The summary's `published_at` (the real time of publication, also against the sandbox) tells
@@ -25,8 +25,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-# The raw entities, in the order a run writes them (albums need the top tracks' albums).
-RAW_ENTITIES = ("artists", "top_tracks", "albums")
+# The raw entities every complete day has, in the order a run writes them (albums need the
+# albums of the top tracks and playlist tracks). Days published before playlists were tracked
+# have no playlist_tracks file: the warehouse reads it only for the days that have one.
+RAW_ENTITIES = ("artists", "top_tracks", "playlist_tracks", "albums")
 # Every raw row records where it comes from (`sandbox` or `spotify`) and the access tier.
 PROVENANCE_COLUMNS = ["data_source", "access_tier"]
 DATA_SOURCES = ("sandbox", "spotify")
@@ -59,8 +61,7 @@ TOP_TRACK_COLUMNS = [
     "track_json",
     *PROVENANCE_COLUMNS,
 ]
-# The tracks of the roster's playlists (the playlist step). Not in RAW_ENTITIES (the entities
-# every complete day has) until the ingestion DAG runs that step too.
+# The tracks of the roster's playlists (the playlist step; header only without playlists).
 PLAYLIST_TRACKS = "playlist_tracks"
 PLAYLIST_TRACK_COLUMNS = [
     "snapshot_date",

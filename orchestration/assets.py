@@ -47,7 +47,7 @@ def raw_asset(entity: str) -> Asset:
 
 def published_days_asset() -> Asset:
     """One event per complete day: the ingestion publishes a day (writes its run summary,
-    `<DATA_DIR>/raw/runs/<date>.json`) once its three entity files are written."""
+    `<DATA_DIR>/raw/runs/<date>.json`) once its entity files are written."""
     return Asset(
         uri=PurePath(data_dir(), "raw", "runs").as_uri(),
         name="raw_published_days",

@@ -103,6 +103,7 @@ def run_step(
     functions = {
         "artists": extract.extract_artists,
         "top_tracks": extract.extract_top_tracks,
+        "playlist_tracks": extract.extract_playlists,
         "albums": extract.extract_albums,
     }
     if step not in functions:
@@ -146,7 +147,7 @@ def event_extra(part: Mapping[str, Any], *, step: str, run_id: str | None = None
 
 
 def write_run_summary(parts: list[Mapping[str, Any]], *, data_dir_path: str | None = None) -> dict:
-    """Merge the three steps' parts into raw/runs/<date>.json; return the merged summary."""
+    """Merge the steps' parts into raw/runs/<date>.json; return the merged summary."""
     from ingestion.extract import write_summary
 
     return write_summary(list(parts), data_dir=data_dir_path or data_dir())

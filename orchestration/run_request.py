@@ -289,7 +289,7 @@ def subset_roster(artist_ids: Sequence[str] | None, artists_file: str | None = N
 
 
 def staging_dir(data_dir: str | os.PathLike, run_id: str) -> Path:
-    """The subset run's own data folder (shared by its three tasks)."""
+    """The subset run's own data folder (shared by its tasks)."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
     return Path(data_dir) / ".staging" / safe
 
@@ -379,10 +379,29 @@ def run_planned_step(
     ids = planned["artist_ids"]
     if not ids:
         return run_step(step, day, tier=tier, settings=settings)
+    if step not in ARTIST_KEY:
+        # The playlists do not depend on the artists: a subset run extracts them all, into the
+        # day's file directly (nothing of other artists to keep).
+        return {**run_step(step, day, tier=tier, settings=settings), "artists_selected": list(ids)}
     staged = staging_dir(data_dir(), run_id)
+    if step == "albums":
+        _stage_playlist_tracks(day.isoformat(), staged)
     with subset_roster(ids) as roster:
         part = run_step(
             step, day, tier=tier, settings=settings, data_dir_path=str(staged), artists_file=roster
         )
     merge_subset(step, day.isoformat(), ids, staged_dir=staged, data_dir=data_dir())
     return {**part, "artists_selected": list(ids)}
+
+
+def _stage_playlist_tracks(snapshot_date: str, staged: Path) -> None:
+    """Put the day's playlist file (all playlists, written by this run's playlist step) beside
+    the staged top tracks: the albums step fetches the full albums of both."""
+    from ingestion.raw_writer import PLAYLIST_TRACKS, raw_path
+    from orchestration.assets import data_dir
+
+    source = raw_path(Path(data_dir()), PLAYLIST_TRACKS, snapshot_date)
+    if source.exists():
+        target = raw_path(staged, PLAYLIST_TRACKS, snapshot_date)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)

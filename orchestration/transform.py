@@ -52,7 +52,7 @@ def triggering_snapshot_dates(triggering_asset_events: Mapping[Any, Iterable[Any
 
 def raw_snapshot_dates(folder: str | None = None) -> list[str]:
     """The published snapshot dates (a run summary `raw/runs/<date>.json` written once the
-    day's three files were complete): the days dbt reads."""
+    day's files were complete): the days dbt reads."""
     from ingestion.raw_writer import published_data_sources
 
     return sorted(published_data_sources(folder or data_dir()))

@@ -64,11 +64,15 @@ def test_ingest_dag_shape(dagbag):
     dag = dagbag.dags["spotify_ingest"]
     assert dag.timetable.expression == "0 6 * * *"
     assert type(dag.timetable).__name__ == "CronTriggerTimetable"
-    order = ["extract_artists", "extract_top_tracks", "extract_albums"]
+    order = ["extract_artists", "extract_top_tracks", "extract_playlists", "extract_albums"]
     assert [t.task_id for t in dag.topological_sort() if t.task_id in order] == order
-    assert dag.get_task("extract_albums").upstream_task_ids == {"plan_run", *order[:2]}
-    for task_id, entity in zip(order, ["artists", "top_tracks", "albums"], strict=True):
+    # The albums task publishes the day: after every other step (playlists included).
+    assert dag.get_task("extract_albums").upstream_task_ids == {"plan_run", *order[:3]}
+    assert dag.get_task("extract_playlists").upstream_task_ids == {"plan_run", "extract_artists"}
+    entities = ["artists", "top_tracks", "playlist_tracks", "albums"]
+    for task_id, entity in zip(order, entities, strict=True):
         assert dag.get_task(task_id).outlets[0] == raw_asset(entity)
+    assert raw_asset("playlist_tracks").name == "raw_playlist_tracks"
     # The last step publishes the complete day: the one event spotify_dbt is scheduled on.
     assert dag.get_task("extract_albums").outlets[1:] == [published_days_asset()]
     # The trigger form: plan_run checks the Params first; a range fans out to one run a day.
