@@ -1,5 +1,5 @@
--- The fact's grain: exactly one row per track and snapshot date collected as a top track
--- (none missing, none doubled), over every snapshot date of the raw layer.
+-- The fact's grain: exactly one row per track and snapshot date collected as a top track or
+-- a playlist track (none missing, none doubled), over every snapshot date of the raw layer.
 with facts as (
 
     select * from {{ ref('fact_track_popularity') }}
@@ -12,10 +12,17 @@ rankings as (
 
 ),
 
+playlist_tracks as (
+
+    select * from {{ ref('stg_spotify__playlist_tracks') }}
+
+),
+
 expected_keys as (
 
-    select distinct track_id, snapshot_date
-    from rankings
+    select track_id, snapshot_date from rankings
+    union
+    select track_id, snapshot_date from playlist_tracks
 
 ),
 

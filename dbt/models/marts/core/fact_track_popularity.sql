@@ -7,9 +7,15 @@ with days as (
 
 ),
 
-rankings as (
+top_tracks as (
 
     select * from {{ ref('stg_spotify__top_tracks') }}
+
+),
+
+playlist_tracks as (
+
+    select * from {{ ref('stg_spotify__playlist_tracks') }}
 
 ),
 
@@ -21,16 +27,46 @@ tracks as (
 
 {{ fact_dates_to_build('days') }},
 
+rankings as (
+
+    -- How each track is tracked that day: in a tracked artist's top tracks (or search
+    -- results), or in a roster playlist (no artist, no rank: its positions are in
+    -- fact_playlist_track).
+    select
+        snapshot_date,
+        track_id,
+        tracked_artist_id,
+        top_track_rank,
+        ranking_source,
+        extracted_at
+    from top_tracks
+    where snapshot_date in (select snapshot_date from dates_to_build)
+    union all
+    select
+        snapshot_date,
+        track_id,
+        cast(null as varchar) as tracked_artist_id,
+        cast(null as integer) as top_track_rank,
+        'playlist' as ranking_source,
+        extracted_at
+    from playlist_tracks
+    where snapshot_date in (select snapshot_date from dates_to_build)
+
+),
+
 best_rankings as (
 
-    -- A track in the top tracks of two tracked artists counts once: for the artist ranking
-    -- it highest (then the smaller artist id, to stay deterministic).
+    -- A track counts once a day: an artist's top tracks (or search) win over a playlist; a
+    -- track in the top tracks of two tracked artists counts for the artist ranking it
+    -- highest (then the smaller artist id, to stay deterministic).
     select *
     from rankings
-    where snapshot_date in (select snapshot_date from dates_to_build)
     qualify row_number() over (
         partition by track_id, snapshot_date
-        order by top_track_rank, tracked_artist_id
+        order by
+            case ranking_source when 'playlist' then 1 else 0 end,
+            top_track_rank,
+            tracked_artist_id
     ) = 1
 
 ),
@@ -39,7 +75,6 @@ extractions as (
 
     select snapshot_date, max(extracted_at) as extracted_at
     from rankings
-    where snapshot_date in (select snapshot_date from dates_to_build)
     group by snapshot_date
 
 ),

@@ -3,7 +3,10 @@
 
 with facts as (
 
+    -- The tracked artists' top tracks (or search results): a track tracked only through a
+    -- playlist has no artist or rank to report here (fact_playlist_track).
     select * from {{ ref('fact_track_popularity') }}
+    where ranking_source is distinct from 'playlist'
 
 ),
 

@@ -1,8 +1,29 @@
-with source as (
+with top_tracks as (
 
     -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'top_tracks') }}
     where {{ published_files('top_tracks') }}
+
+),
+
+playlist_tracks as (
+
+    -- The same for the playlist tracks, of the days that have a playlist file.
+    {{ published_rows('spotify_raw', 'playlist_tracks') }}
+
+),
+
+source as (
+
+    -- The track objects of both: a playlist track is described like a top track. Top tracks
+    -- first (source_order) when a track is in both on a day.
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
+        0 as source_order
+    from top_tracks
+    union all
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
+        1 as source_order
+    from playlist_tracks
 
 ),
 
@@ -20,7 +41,8 @@ track_artists as (
         cast(artist.key as integer) + 1 as artist_position,
         json_extract_string(artist.value, '$.id') as artist_id,
         json_extract_string(artist.value, '$.name') as artist_name,
-        cast(source.extracted_at as timestamp) as extracted_at
+        cast(source.extracted_at as timestamp) as extracted_at,
+        source.source_order
     from source, json_each(source.track_json, '$.artists') as artist
 
 ),
@@ -31,7 +53,7 @@ deduplicated as (
     from track_artists
     qualify row_number() over (
         partition by track_id, artist_id, snapshot_date
-        order by extracted_at desc, artist_position
+        order by source_order, extracted_at desc, artist_position
     ) = 1
 
 ),

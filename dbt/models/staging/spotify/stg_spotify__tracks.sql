@@ -1,8 +1,29 @@
-with source as (
+with top_tracks as (
 
     -- Only the files of the published days this table does not hold yet (macro's doc).
     select * from {{ source('spotify_raw', 'top_tracks') }}
     where {{ published_files('top_tracks') }}
+
+),
+
+playlist_tracks as (
+
+    -- The same for the playlist tracks, of the days that have a playlist file.
+    {{ published_rows('spotify_raw', 'playlist_tracks') }}
+
+),
+
+source as (
+
+    -- The track objects of both: a playlist track is described like a top track. Top tracks
+    -- first (source_order) when a track is in both on a day.
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
+        0 as source_order
+    from top_tracks
+    union all
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
+        1 as source_order
+    from playlist_tracks
 
 ),
 
@@ -28,19 +49,21 @@ parsed as (
         cast(json_extract_string(track_json, '$.disc_number') as integer) as disc_number,
         cast(json_extract_string(track_json, '$.track_number') as integer) as track_number,
         json_extract_string(track_json, '$.uri') as spotify_uri,
-        filename as source_file
+        filename as source_file,
+        source_order
     from source
 
 ),
 
 deduplicated as (
 
-    -- A track can be a top track of two tracked artists (a collaboration): one row per day.
+    -- A track can be a top track of two tracked artists (a collaboration), or in a playlist
+    -- too: one row per day.
     select *
     from parsed
     qualify row_number() over (
         partition by track_id, snapshot_date
-        order by extracted_at desc, source_file desc
+        order by source_order, extracted_at desc, source_file desc
     ) = 1
 
 ),
