@@ -124,6 +124,48 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     assert transform.raw_snapshot_dates(data) == [day]
 
 
+def test_the_playlist_step_and_the_published_summary_in_development_mode(tmp_path, no_spotify_env):
+    """The DAG's four steps in Development Mode with a roster listing playlists: the refused
+    ones fail alone and are named in the published summary; the readable one's tracks are in
+    the playlist file and their albums in the albums file."""
+    from ingestion.raw_writer import read_csv
+
+    own, lofi, hits = "5dIdB7pSaQEfQeePzeGVTN", "0vvXsWCC9xrXsKd4FyS8kM", "37i9dQZF1DXcBWIGoYBM5M"
+    roster = tmp_path / "roster.yml"
+    roster.write_text(
+        "artists:\n  - {name: Oasis, id: 2DaxqgrOhkeH0fpeiQq2f4}\n"
+        f"playlists:\n  - {{name: Lofi Girl, id: {lofi}}}\n  - {hits}\n  - {own}\n"
+    )
+    settings = Settings(access_tier="development")
+    data = str(tmp_path / "d")
+    kwargs = {"settings": settings, "data_dir_path": data, "artists_file": str(roster)}
+    artists = ingest.run_step("artists", YESTERDAY, **kwargs)
+    top = ingest.run_step("top_tracks", YESTERDAY, tier=artists["tier"], **kwargs)
+    listed = ingest.run_step("playlist_tracks", YESTERDAY, tier=artists["tier"], **kwargs)
+    albums = ingest.run_step("albums", YESTERDAY, tier=artists["tier"], **kwargs)
+    assert [f["id"] for f in listed["failed_playlists"]] == [lofi, hits]
+    assert all(f["reason"] for f in listed["failed_playlists"])
+
+    day = YESTERDAY.isoformat()
+    rows = read_csv(raw_path(tmp_path / "d", "playlist_tracks", day))
+    assert {r["playlist_id"] for r in rows} == {own}
+    assert [int(r["position"]) for r in rows][:3] == [1, 2, 3]
+    assert listed["rows"] == {"playlist_tracks": len(rows)} and len(rows) > 50  # noqa: PT018
+    full = {
+        r["album_id"]
+        for r in read_csv(raw_path(tmp_path / "d", "albums", day))
+        if r["source"] == "album"
+    }
+    assert {json.loads(r["track_json"])["album"]["id"] for r in rows} <= full
+
+    summary = ingest.write_run_summary([artists, top, listed, albums], data_dir_path=data)
+    assert summary["rows"]["playlist_tracks"] == len(rows)
+    assert [f["id"] for f in summary["failed_playlists"]] == [lofi, hits]
+    assert transform.raw_snapshot_dates(data) == [day]
+    extra = ingest.event_extra(listed, step="playlist_tracks", run_id="manual__x")
+    json.dumps(extra)
+
+
 def test_a_future_date_fails_at_once_without_retry(tmp_path, no_spotify_env):
     settings = Settings()
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
@@ -162,6 +204,7 @@ def test_the_tasks_publish_the_assets_the_dbt_dag_waits_for():
     assert mart_asset("fact_track_popularity").name == "mart_fact_track_popularity"
     with pytest.raises(ValueError, match="unknown"):
         raw_asset("playlists")
+    assert raw_asset("playlist_tracks").uri.endswith("/raw/playlist_tracks")
 
 
 def test_triggering_events_name_their_snapshot_dates():
