@@ -157,7 +157,7 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
     assert run["state"] == "success", api.failure_report(INGEST_DAG, parent)
     states = _states(api, parent)
     assert states[("trigger_daily_runs", 0)] == states[("trigger_daily_runs", 1)] == "success"
-    for task_id in ("extract_artists", "extract_top_tracks", "extract_albums"):
+    for task_id in ("extract_artists", "extract_top_tracks", "extract_playlists", "extract_albums"):
         assert states[(task_id, -1)] == "skipped"  # the parent extracts nothing
 
     selected = [roster["Dua Lipa"], roster["Johnny Cash"]]
