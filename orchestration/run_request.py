@@ -21,7 +21,8 @@ no raw asset event; each child run publishes its day's events like a scheduled r
 A subset run must not erase the other artists of that day from the raw log: each step writes
 into a staging folder of its own run (`$DATA_DIR/.staging/<run>/`), then merges its file into
 `raw/<entity>/<date>.csv`, replacing the selected artists' rows and keeping the others'
-(`merge_subset`). The run summary of the day (`raw/runs/<date>.json`) is the subset run's own,
+(`merge_subset`). The playlists do not depend on the artists: a subset run extracts them all,
+into the day's file. The run summary of the day (`raw/runs/<date>.json`) is the subset run's own,
 with `artists_selected` listing the ids.
 """
 
