@@ -1,14 +1,15 @@
 """Fixtures of the dbt project's tests: real sandbox raw files, produced once per session.
 
 The raw files are written by `ingestion.extract.extract_day` against the in-process sandbox
-(no credentials) for each tier, then copied day by day into each test's own DATA_DIR, so every
-warehouse starts from exactly what the pipeline writes.
+(no credentials) for each tier, for the default roster plus the sandbox's three playlists,
+then copied day by day into each test's own DATA_DIR, so every warehouse starts from exactly
+what the pipeline writes.
 """
 
 from __future__ import annotations
 
 import pytest
-from dbt_harness import snapshot_dates
+from dbt_harness import OWN_PLAYLIST, PLAYLISTS, roster_with_playlists, snapshot_dates
 
 
 @pytest.fixture(scope="session")
@@ -17,13 +18,17 @@ def raw_source(tmp_path_factory):
     from ingestion.extract import extract_day
     from ingestion.settings import Settings
 
+    roster = roster_with_playlists(tmp_path_factory.mktemp("roster") / "artists.yml")
     folders = {}
     for tier in ("extended", "development"):
         folder = tmp_path_factory.mktemp(f"raw-{tier}")
         settings = Settings(access_tier=tier)  # no credentials: the in-process sandbox
         for day in snapshot_dates():
-            summary = extract_day(day, data_dir=folder, settings=settings)
+            summary = extract_day(day, data_dir=folder, settings=settings, artists_file=roster)
             assert summary["mode"] == "sandbox"
             assert summary["tier"] == tier
+            # Development Mode reads only the app user's own playlist; the others fail alone.
+            failed = {f["id"] for f in summary["failed_playlists"]}
+            assert failed == (set() if tier == "extended" else set(PLAYLISTS) - {OWN_PLAYLIST})
         folders[tier] = folder
     return folders

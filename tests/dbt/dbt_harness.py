@@ -23,6 +23,20 @@ ROOT = Path(__file__).resolve().parents[2]
 DBT = ROOT / ".venv" / "bin" / "dbt"
 ENTITIES = RAW_ENTITIES
 DAYS = 6  # five days for the first build, one more for the incremental run
+# The sandbox's playlists (docs/interfaces.md section 1): Lofi Girl's and Today's Top Hits'
+# ids (refused in Development Mode) and the app user's own playlist (readable in both tiers).
+PLAYLISTS = ("0vvXsWCC9xrXsKd4FyS8kM", "37i9dQZF1DXcBWIGoYBM5M", "5dIdB7pSaQEfQeePzeGVTN")
+OWN_PLAYLIST = "5dIdB7pSaQEfQeePzeGVTN"
+
+
+def roster_with_playlists(path: Path) -> Path:
+    """The default roster's artists plus the sandbox's playlists, written to `path`."""
+    import yaml
+
+    roster = yaml.safe_load((ROOT / "ingestion" / "artists.yml").read_text(encoding="utf-8"))
+    roster["playlists"] = list(PLAYLISTS)
+    path.write_text(yaml.safe_dump(roster, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def snapshot_dates() -> list[date]:

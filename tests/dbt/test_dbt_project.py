@@ -14,19 +14,27 @@ import csv
 import gzip
 import json
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import ENTITIES, Warehouse, copy_days, republish, snapshot_dates
+from dbt_harness import (
+    ENTITIES,
+    OWN_PLAYLIST,
+    PLAYLISTS,
+    Warehouse,
+    copy_days,
+    republish,
+    snapshot_dates,
+)
 
 from ingestion.raw_writer import raw_path
 from warehouse.models import MART_MODELS
 
 FACT_COLUMNS = (
     "track_id, snapshot_date, date_key, album_id, artist_id, tracked_artist_id, popularity, "
-    "popularity_change, top_track_rank"
+    "popularity_change, top_track_rank, ranking_source"
 )
 SNAPSHOTS = {
     "snap_spotify__artists": "artist_id",
@@ -164,7 +172,11 @@ def test_a_new_day_only_adds_that_day_to_the_fact(pipeline):
     ]
     assert old_rows == expected_old
     new_rows = [r for r in after if r[1] == days[5]]
-    raw_tracks = _raw_rows(pipeline["wh"].data_dir, "top_tracks", days[5])
+    data_dir = pipeline["wh"].data_dir
+    raw_tracks = [
+        *_raw_rows(data_dir, "top_tracks", days[5]),
+        *_raw_rows(data_dir, "playlist_tracks", days[5]),
+    ]
     assert len(new_rows) == len({row["track_id"] for row in raw_tracks}) > 0
 
 
@@ -245,10 +257,16 @@ def _staging_rows(wh: Warehouse, versions: str, staging: str) -> list[tuple]:
 
 
 def _raw_track_rows(data_dir: Path, days: list[date]) -> list[tuple]:
-    """(track_id, day, *tracked attributes) from the raw top tracks' JSON, in plain Python."""
+    """(track_id, day, *tracked attributes) from the raw top tracks' and playlist tracks' JSON
+    (a top track's object first), in plain Python."""
     rows = {}
     for day in days:
-        for row in _raw_rows(data_dir, "top_tracks", day):
+        # Playlist rows first: a top track's object overwrites the playlist's one.
+        raw = [
+            *_raw_rows(data_dir, "playlist_tracks", day),
+            *_raw_rows(data_dir, "top_tracks", day),
+        ]
+        for row in raw:
             track = json.loads(row["track_json"])
             rows[(row["track_id"], day)] = (
                 row["track_id"],
@@ -384,7 +402,8 @@ def _raw_rows(data_dir: Path, entity: str, day: date | None = None) -> list[dict
 
 
 def _recompute_fact(data_dir: Path) -> list[tuple]:
-    """fact_track_popularity from the raw CSVs, in plain Python."""
+    """fact_track_popularity from the raw CSVs, in plain Python: a track of a tracked artist's
+    top tracks (best rank wins) or, failing that, of a roster playlist."""
     best: dict[tuple[str, date], dict] = {}
     popularity: dict[tuple[str, date], int | None] = {}
     for row in _raw_rows(data_dir, "top_tracks"):
@@ -397,11 +416,26 @@ def _recompute_fact(data_dir: Path) -> list[tuple]:
             "tracked_artist_id": row["tracked_artist_id"],
             "album_id": track["album"]["id"],
             "artist_id": track["artists"][0]["id"],
+            "source": row["source"],
         }
         current = best.get(key)
         order = (candidate["rank"], candidate["tracked_artist_id"])
         if current is None or order < (current["rank"], current["tracked_artist_id"]):
             best[key] = candidate
+    for row in _raw_rows(data_dir, "playlist_tracks"):
+        day = date.fromisoformat(row["snapshot_date"])
+        track = json.loads(row["track_json"])
+        key = (row["track_id"], day)
+        if key in best:
+            continue  # in a tracked artist's top tracks: tracked through them
+        popularity[key] = track.get("popularity")
+        best[key] = {
+            "rank": None,
+            "tracked_artist_id": None,
+            "album_id": track["album"]["id"],
+            "artist_id": track["artists"][0]["id"],
+            "source": "playlist",
+        }
     rows = []
     for (track_id, day), chosen in best.items():
         today = popularity[(track_id, day)]
@@ -418,9 +452,104 @@ def _recompute_fact(data_dir: Path) -> list[tuple]:
                 today,
                 change,
                 chosen["rank"],
+                chosen["source"],
             )
         )
     return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+# --- playlists -------------------------------------------------------------------------------
+
+
+def _utc(text: str) -> datetime | None:
+    return (
+        datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None) if text else None
+    )
+
+
+def test_playlists_tracked_through_the_sandbox_reach_the_warehouse(pipeline):
+    """Every raw playlist row is a fact_playlist_track row (positions, ids, added_at); a
+    playlist track is in fact_track_popularity, through the playlist when no tracked artist's
+    top tracks hold it, and in dim_track."""
+    wh, tier, days = pipeline["wh"], pipeline["tier"], pipeline["days"]
+    raw = _raw_rows(wh.data_dir, "playlist_tracks")
+    expected = sorted(
+        (
+            r["playlist_id"],
+            date.fromisoformat(r["snapshot_date"]),
+            int(r["position"]),
+            r["track_id"],
+            _utc(r["added_at"]),
+        )
+        for r in raw
+    )
+    actual = wh.query(
+        "select playlist_id, snapshot_date, position, track_id, added_at "
+        "from fact_playlist_track order by all"
+    )
+    assert actual == expected
+    # Extended: the three sandbox playlists; Development Mode: only the app user's own.
+    assert {r[0] for r in actual} == (set(PLAYLISTS) if tier == "extended" else {OWN_PLAYLIST})
+    assert {r[1] for r in actual} == set(days)
+    first_day = [r[2] for r in actual if r[0] == OWN_PLAYLIST and r[1] == days[0]]
+    assert first_day[:3] == [1, 2, 3] and len(first_day) > 50  # noqa: PT018
+
+    top = {
+        (r["track_id"], date.fromisoformat(r["snapshot_date"]))
+        for r in _raw_rows(wh.data_dir, "top_tracks")
+    }
+    listed = {(r[3], r[1]) for r in actual}
+    facts = {
+        (track, day): rest
+        for track, day, *rest in wh.query(
+            "select track_id, snapshot_date, ranking_source, tracked_artist_id, top_track_rank "
+            "from fact_track_popularity"
+        )
+    }
+    only_listed = listed - top
+    assert only_listed
+    for key in only_listed:
+        assert facts[key] == ["playlist", None, None], key
+    ranked = "top_tracks" if tier == "extended" else "search"
+    for key in listed & top:
+        assert facts[key][0] == ranked, key
+    assert {source for source, _, _ in facts.values()} == {ranked, "playlist"}
+    tracks = {t for (t,) in wh.query("select track_id from dim_track")}
+    assert {track for track, _ in listed} <= tracks
+    # The top-tracks mart keeps the tracked artists' tracks only.
+    in_mart = set(wh.query("select track_id, snapshot_date from top_tracks"))
+    assert in_mart == {key for key in facts if key in top}
+
+
+def test_days_published_before_playlists_were_tracked_have_no_playlist_file(raw_source, tmp_path):
+    """A raw layer without any playlist file builds (no playlist rows); a later day with one
+    adds that day's rows; the old day extracted again with playlists is loaded then."""
+    source = raw_source["extended"]
+    wh = Warehouse(tmp_path)
+    first, second = snapshot_dates()[:2]
+    without = tuple(e for e in ENTITIES if e != "playlist_tracks")
+    copy_days(source, wh.data_dir, [first], entities=without)
+    wh.build()
+    assert not (wh.data_dir / "raw" / "playlist_tracks").exists()
+    assert wh.query("select count(*) from fact_playlist_track") == [(0,)]
+    assert wh.query("select distinct ranking_source from fact_track_popularity") == [
+        ("top_tracks",)
+    ]
+
+    copy_days(source, wh.data_dir, [second])
+    wh.build()
+    loaded = wh.query("select distinct snapshot_date from fact_playlist_track")
+    assert loaded == [(second,)]
+    assert wh.query(
+        "select distinct snapshot_date from fact_track_popularity where ranking_source = 'playlist'"
+    ) == [(second,)]
+
+    copy_days(source, wh.data_dir, [first])  # extracted again, with its playlists
+    republish(wh.data_dir, first, "2099-01-01T00:00:00.000000+00:00")
+    wh.build()
+    rows = wh.query("select snapshot_date, count(*) from fact_playlist_track group by 1 order by 1")
+    expected = [(day, len(_raw_rows(source, "playlist_tracks", day))) for day in (first, second)]
+    assert rows == expected
 
 
 # --- bad raw files ---------------------------------------------------------------------------
@@ -460,6 +589,10 @@ def _missing_album(data_dir: Path, day: date) -> None:
     )
 
 
+def _duplicated_playlist_row(data_dir: Path, day: date) -> None:
+    _rewrite(raw_path(data_dir, "playlist_tracks", day.isoformat()), lambda rows: [rows[0], *rows])
+
+
 def _spotify_summary(data_dir: Path, day: date) -> None:
     # The day's summary says real Spotify while its rows say sandbox: two sources seen.
     path = data_dir / "raw" / "runs" / f"{day}.json"
@@ -476,8 +609,12 @@ def _spotify_summary(data_dir: Path, day: date) -> None:
             "relationships_fact_track_popularity_album_id__album_id__ref_dim_album_",
         ),
         (_spotify_summary, "assert_one_data_source"),
+        (
+            _duplicated_playlist_row,
+            "raw_playlist_tracks_one_row_per_playlist_position_and_date",
+        ),
     ],
-    ids=["popularity_150", "duplicated_row", "missing_album", "mixed_sources"],
+    ids=["popularity_150", "duplicated_row", "missing_album", "mixed_sources", "playlist_row"],
 )
 def test_bad_raw_file_fails_the_build_on_the_right_test(
     corrupt, failing_test, raw_source, tmp_path
