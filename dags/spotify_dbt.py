@@ -14,7 +14,8 @@ Turns the raw layer into the warehouse: runs when **all three** raw Assets (`raw
    per mart (`mart_fact_track_popularity`, ...) with the build's summary as the event's extra;
 4. `dbt docs generate` (served by `make docs`).
 
-Every task but the wait opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot).
+Every task but the wait opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot)
+and, with the CeleryExecutor, on the `warehouse` queue (docs/deployment.md).
 `max_active_runs=1`: raw events that arrive while a run is busy stay queued and start one
 follow-up run, which processes every new snapshot date (the incremental fact loads any number
 of new dates at once; dbt reads every raw file, not only the triggering events' days).
@@ -29,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import dag, task
 
 from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, raw_asset
+from orchestration.celery_settings import DEFAULT_QUEUE, WAREHOUSE_QUEUE
 
 RAW_ASSETS = raw_asset("artists") & raw_asset("top_tracks") & raw_asset("albums")
 MARTS = {model: mart_asset(model) for model in MART_MODELS}
@@ -36,6 +38,7 @@ MARTS = {model: mart_asset(model) for model in MART_MODELS}
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "pool": DUCKDB_POOL,
+    "queue": WAREHOUSE_QUEUE,  # CeleryExecutor: the one worker beside the DuckDB file
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,
@@ -57,7 +60,7 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def spotify_dbt():
-    @task(pool="default_pool")
+    @task(pool="default_pool", queue=DEFAULT_QUEUE)  # opens no DuckDB file
     def wait_for_ingest_runs(**context) -> float:
         from orchestration.transform import wait_for_ingest
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import dag, task
 
 from orchestration.assets import raw_asset
+from orchestration.celery_settings import DEFAULT_QUEUE
 
 RAW_ARTISTS = raw_asset("artists")
 RAW_TOP_TRACKS = raw_asset("top_tracks")
@@ -38,6 +39,7 @@ RAW_ALBUMS = raw_asset("albums")
 
 DEFAULT_ARGS = {
     "owner": "data-platform",
+    "queue": DEFAULT_QUEUE,  # CeleryExecutor: any worker (docs/deployment.md)
     "retries": 3,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,  # 1, 2, 4 minutes (with jitter)

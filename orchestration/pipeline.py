@@ -108,12 +108,19 @@ def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list
         time.sleep(2)
 
 
-def run_pipeline(days: int, *, home: Path, port: int, timeout: float) -> dict[str, Any]:
-    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure."""
+def run_pipeline(
+    days: int, *, home: Path, port: int, timeout: float, airflow: Any = None
+) -> dict[str, Any]:
+    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure.
+
+    `airflow`: the Airflow to start and drive (default `LocalAirflow`, i.e. standalone);
+    `make run-distributed` passes an `orchestration.distributed.DistributedAirflow`."""
     started = time.monotonic()
-    log_file = home / "standalone.log"
-    print(f"Starting Airflow (home {home}, port {port}, output in {log_file}) ...", flush=True)
-    with LocalAirflow(home, port, output=log_file) as airflow:
+    if airflow is None:
+        airflow = LocalAirflow(home, port, output=home / "standalone.log")
+    output = airflow.output
+    print(f"Starting Airflow (home {home}, port {port}, output in {output}) ...", flush=True)
+    with airflow:
         api = airflow.client
         print(f"Airflow is up after {time.monotonic() - started:.0f}s: {airflow.url}", flush=True)
         since = datetime.now(UTC) - timedelta(seconds=1)
