@@ -18,7 +18,8 @@ DOCS_PORT ?= 8081
 DASHBOARD_PORT ?= 8501
 SANDBOX_PORT ?= 8765
 
-.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean
+.PHONY: help venv test lint format browser run extract sandbox docs airflow dashboard lock clean \
+	distributed-deps run-distributed bench-distributed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,14 +49,30 @@ browser: ## Install Debian's chromium for the dashboard's browser test (once)
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The distributed mode (make run-distributed) and its end-to-end test run Debian's PostgreSQL
+# and Redis; install them once if they are missing (as root, or through sudo).
+distributed-deps: ## Install Debian's postgresql and redis-server for the Celery mode (once)
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql redis-server >/dev/null; }
+
 # pytest exits 5 when it collects nothing; that must not fail CI while the suite is small.
-test: lint browser ## Lint, then run the whole test suite
+test: lint browser distributed-deps ## Lint, then run the whole test suite
 	$(BIN)/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no tests collected"; exit 0; fi; exit $$status
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
 # dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).
 run: $(STAMP) ## Run the pipeline end to end through Airflow (sandbox when no credentials are set)
 	$(PY) -m orchestration --port $(AIRFLOW_PORT) run
+
+# The same pipeline on Airflow's CeleryExecutor: private Postgres and Redis, api-server, scheduler,
+# dag-processor, triggerer and two Celery workers as separate processes (docs/deployment.md).
+run-distributed: $(STAMP) distributed-deps ## Run the pipeline on Celery (2 workers), Postgres, Redis
+	$(PY) -m orchestration.distributed run --port $(AIRFLOW_PORT)
+
+bench-distributed: $(STAMP) distributed-deps ## Time make run: LocalExecutor vs Celery, 11 and 200 artists
+	$(PY) -m orchestration.distributed bench
 
 airflow: $(STAMP) ## Airflow UI in the foreground (prints the URL and the admin password)
 	$(PY) -m orchestration --port $(AIRFLOW_PORT) airflow
@@ -79,5 +96,5 @@ lock: $(STAMP) ## Re-freeze constraints.txt from the current venv
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 clean: ## Remove the venv and everything generated under data/
-	rm -rf $(VENV) .airflow dbt/target dbt/logs
+	rm -rf $(VENV) .airflow .airflow-distributed dbt/target dbt/logs
 	find data -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -89,6 +89,9 @@ def celery_environment(*, database_url: str, broker_url: str) -> dict[str, str]:
         # missing heartbeats and retries it on another worker (docs/deployment.md, Faults).
         "AIRFLOW__CELERY__TASK_ACKS_LATE": "True",
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+        # Workers reach the api-server over the network; the default 5 s makes a task fail on
+        # a busy api-server (seen on 2 loaded cores: `ti_run` timed out before the task began).
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
     }
 
 

@@ -459,16 +459,20 @@ class DistributedAirflow:
 
         return Celery(broker=self.redis.url)
 
-    def ready_workers(self) -> set[str]:
-        """Names of the workers answering a ping (`ingest-worker`, ...)."""
+    def worker_nodes(self) -> dict[str, str]:
+        """Worker name -> Celery node name (`ingest-worker@host`) of the workers answering a
+        ping now."""
         app = self.celery()
         try:
             replies = app.control.ping(timeout=1.0) or []
         except Exception:  # broker not reachable yet
-            return set()
+            return {}
         finally:
             app.close()
-        return {node.split("@", 1)[0] for reply in replies for node in reply}
+        return {node.split("@", 1)[0]: node for reply in replies for node in reply}
+
+    def ready_workers(self) -> set[str]:
+        return set(self.worker_nodes())
 
     def active_tasks(self) -> dict[str, list[dict]]:
         """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
