@@ -316,6 +316,7 @@ class DistributedAirflow:
         workers: Iterable[Worker] = WORKERS,
         dag_ids: Iterable[str] = ("spotify_ingest", "spotify_dbt"),
         start_timeout: float = 240,
+        postgres_dir: str | os.PathLike | None = None,
     ) -> None:
         self.home = Path(home).resolve()
         self.home.mkdir(parents=True, exist_ok=True)  # before choosing the Postgres folder
@@ -323,7 +324,10 @@ class DistributedAirflow:
         self.url = f"http://localhost:{self.port}"
         self.logs = self.home / "logs"
         self.output = self.logs  # where run_pipeline's messages point
-        self.postgres = Postgres(postgres_data_dir(self.home), self.logs / "postgres.log")
+        self.postgres = Postgres(
+            Path(postgres_dir) if postgres_dir else postgres_data_dir(self.home),
+            self.logs / "postgres.log",
+        )
         self.redis = Redis(self.home / "redis", self.logs / "redis.log")
         self.workers = list(workers)
         self.dag_ids = list(dag_ids)
@@ -616,12 +620,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for roster in ("default", args.artists):
             for executor in ("LocalExecutor", "CeleryExecutor"):
                 work = Path(tempfile.mkdtemp(prefix="bench-distributed-"))
+                os.chmod(work, 0o755)  # noqa: S103 - the `postgres` user keeps its cluster here
                 extra = {} if roster == "default" else _roster_env(server, roster, work)
                 env = {**base, **extra}
                 home, data = work / "home", work / "data"
                 if executor == "LocalExecutor":
+                    # Log servers on free ports: 8793/8794 may be another Airflow's.
+                    ports = {
+                        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                    }
                     airflow = LocalAirflow(
-                        home, free_port(), data_dir=data, base_env=env, output=home / "out.log"
+                        home,
+                        free_port(),
+                        data_dir=data,
+                        base_env=env,
+                        extra_env=ports,
+                        output=home / "out.log",
                     )
                 else:
                     airflow = DistributedAirflow(home, data_dir=data, base_env=env)

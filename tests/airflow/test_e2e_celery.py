@@ -2,12 +2,12 @@
 private Redis (broker), the api-server, scheduler, dag-processor and triggerer, and two Celery
 workers (`orchestration.celery_settings.WORKERS`), every one a process of its own on free ports.
 
-1. A worker is SIGKILLed (with every process under it, as if its machine died) in the middle
+1. Redis is restarted while runs are going on: they complete, or fail with a clear message
+   and a rerun completes them.
+2. A worker is SIGKILLed (with every process under it, as if its machine died) in the middle
    of an ingestion task: the task is retried on the other worker, the day's raw files are
    byte-identical to a clean extraction, dbt loads each day once, and every task that opens
    the DuckDB file ran on the one warehouse worker.
-2. Redis is restarted while a run is going on: the run completes, or fails with a clear
-   message and a rerun completes it.
 
 The sandbox answers slowly (latency fault) so that an ingestion task lasts seconds, and the
 heartbeat timeout is short, so that the kill is noticed within seconds instead of 5 minutes.
@@ -17,6 +17,8 @@ Needs Debian's postgresql and redis-server: `make test` installs them (`distribu
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,9 +77,15 @@ def cluster(tmp_path_factory, sandbox):
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
         "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "2",
         "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "1",
+        # A task message lost with the broker is sent again after 60 s queued (default 600 s).
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "60",
     }
+    # The Postgres cluster in a folder the `postgres` user can reach (pytest's are mode 700).
+    pg_dir = Path(tempfile.mkdtemp(prefix="celery-e2e-pg-"))
     started = time.monotonic()
-    instance = DistributedAirflow(home, data_dir=data, base_env=env, extra_env=extra)
+    instance = DistributedAirflow(
+        home, data_dir=data, base_env=env, extra_env=extra, postgres_dir=pg_dir
+    )
     try:
         instance.start()
         print(f"\nCelery cluster up in {time.monotonic() - started:.1f}s at {instance.url}")
@@ -90,6 +98,7 @@ def cluster(tmp_path_factory, sandbox):
         processes = [p.pid for p in instance.processes.values()]
         services = [s.process.pid for s in (instance.postgres, instance.redis) if s.process]
         instance.stop()
+        shutil.rmtree(pg_dir, ignore_errors=True)
         print(f"Celery e2e total: {time.monotonic() - started:.1f}s")
         for pid in processes + services:  # everything it started is gone
             assert not _alive(pid), f"process {pid} survived stop()"
@@ -121,25 +130,27 @@ def _running_ingest_task(cluster, worker: str, task_ids, run_ids) -> tuple[str, 
     return None
 
 
-def _raw_tree(data_dir: Path) -> dict[str, bytes]:
-    """Every file of the raw layer but the run summaries (they hold durations)."""
+def _raw_tree(data_dir: Path, day: str) -> dict[str, bytes]:
+    """Every file of the raw layer for `day` (temporary files too), but the run summary (it
+    holds durations)."""
     root = Path(data_dir) / "raw"
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).parts[0] != "runs"
+        if p.is_file()
+        and day in str(p.relative_to(root))
+        and p.relative_to(root).parts[0] != "runs"
     }
 
 
-def _reference_raw(sandbox, dates, folder: Path) -> dict[str, bytes]:
-    """The same days extracted directly (no Airflow, no fault) from the same sandbox."""
+def _reference_raw(sandbox, day, folder: Path) -> dict[str, bytes]:
+    """The same day extracted directly (no Airflow, no fault) from the same sandbox."""
     from ingestion.extract import extract_day
     from ingestion.settings import Settings
 
     settings = Settings.from_env(_spotify_env(sandbox, max_workers=4))
-    for day in dates:
-        extract_day(day, data_dir=folder, settings=settings, allow_past_date=True)
-    return _raw_tree(folder)
+    extract_day(day, data_dir=folder, settings=settings, allow_past_date=True)
+    return _raw_tree(folder, day.isoformat())
 
 
 def _settle(api, timeout: float = TIMEOUT) -> None:
@@ -168,42 +179,73 @@ def _fact_days(cluster) -> dict[str, tuple[int, int]]:
     return {day: (n, distinct) for day, n, distinct in rows}
 
 
+def test_a_redis_restart_during_runs_then_a_rerun_completes(cluster):
+    """Runs first, before any test sends Celery control commands (a consumer added at run time
+    is not restored when a worker reconnects to a restarted broker)."""
+    api = cluster.client
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    # Yesterday, and today (the run the scheduler created for the latest interval).
+    run_ids = [api.trigger(INGEST_DAG, d) for d in logical_dates(2)]
+    deadline = time.monotonic() + TIMEOUT
+    while not any(cluster.active_tasks().values()):
+        assert time.monotonic() < deadline, "no ingestion task started"
+        time.sleep(0.3)
+    cluster.redis.restart()  # the broker goes away and comes back on the same port
+    print("\nrestarted Redis during", run_ids)
+    runs = api.wait_for_runs(INGEST_DAG, run_ids, timeout=TIMEOUT)
+    failed = [run_id for run_id, run in runs.items() if run["state"] != "success"]
+    for run_id in failed:
+        report = api.failure_report(INGEST_DAG, run_id)
+        print(f"{run_id} failed; rerunning it. Report:\n{report}")
+        assert "failed after" in report or "upstream_failed" in report, report
+        api.trigger(INGEST_DAG, datetime.fromisoformat(runs[run_id]["logical_date"]))
+    if failed:
+        runs.update(api.wait_for_runs(INGEST_DAG, failed, timeout=TIMEOUT))
+    _fail_with_reports(api, INGEST_DAG, runs.values())
+    dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
+    _fail_with_reports(api, DBT_DAG, dbt_runs)
+    loaded = _fact_days(cluster)
+    assert sorted(loaded) == [d.date().isoformat() for d in logical_dates(2)]
+    for day, (rows, distinct) in loaded.items():
+        assert rows == distinct > 0, day  # one row per track and day
+
+
 def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     api = cluster.client
     app = cluster.celery()
     nodes = cluster.worker_nodes()
     assert set(nodes) == {INGEST_WORKER, WAREHOUSE_WORKER}
     since = datetime.now(UTC) - timedelta(seconds=1)
-    dates = logical_dates(2)
+    day = logical_dates(3)[0]  # two days ago: not loaded yet
     # Make the ingestion go to the worker we kill: the warehouse worker stops taking `default`
     # until the victim holds a task (a Celery control command, as an operator would send).
     app.control.cancel_consumer(DEFAULT_QUEUE, destination=[nodes[WAREHOUSE_WORKER]], reply=True)
-    run_ids = [api.trigger(INGEST_DAG, d) for d in dates]
+    run_id = api.trigger(INGEST_DAG, day)
 
-    victim, deadline = None, time.monotonic() + TIMEOUT
-    while victim is None:
+    victim_task, deadline = None, time.monotonic() + TIMEOUT
+    while victim_task is None:
         assert time.monotonic() < deadline, "the ingest worker never ran a long ingestion task"
-        victim = _running_ingest_task(
-            cluster, INGEST_WORKER, ("extract_top_tracks", "extract_albums"), run_ids
+        found = _running_ingest_task(
+            cluster, INGEST_WORKER, ("extract_top_tracks", "extract_albums"), [run_id]
         )
+        victim_task = found[0] if found else None
         time.sleep(0.3)
-    victim_task, victim_run = victim
     app.control.add_consumer(DEFAULT_QUEUE, destination=[nodes[WAREHOUSE_WORKER]], reply=True)
     time.sleep(1.5)  # well inside the task: a few of its slow API calls are done
-    ti = next(t for t in api.task_instances(INGEST_DAG, victim_run) if t["task_id"] == victim_task)
+    ti = next(t for t in api.task_instances(INGEST_DAG, run_id) if t["task_id"] == victim_task)
     assert ti["state"] == "running"
     assert ti["hostname"] == INGEST_WORKER
     killed = cluster.kill_worker(INGEST_WORKER)
     print(f"\nSIGKILLed {INGEST_WORKER} ({len(killed)} processes) during {victim_task}")
     app.close()
 
-    ingest = api.wait_for_runs(INGEST_DAG, run_ids, timeout=TIMEOUT)
-    _fail_with_reports(api, INGEST_DAG, ingest.values())
+    run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
+    _fail_with_reports(api, INGEST_DAG, [run])
     dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
     _fail_with_reports(api, DBT_DAG, dbt_runs)
 
     # The killed try failed for want of heartbeats; the retry ran on the other worker.
-    tries = api.get(f"dags/{INGEST_DAG}/dagRuns/{victim_run}/taskInstances/{victim_task}/tries")
+    tries = api.get(f"dags/{INGEST_DAG}/dagRuns/{run_id}/taskInstances/{victim_task}/tries")
     by_try = {t["try_number"]: t for t in tries["task_instances"]}
     assert by_try[1]["hostname"] == INGEST_WORKER
     assert by_try[1]["state"] == "failed"
@@ -212,57 +254,30 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     assert by_try[final]["state"] == "success"
     assert by_try[final]["hostname"] == WAREHOUSE_WORKER
 
-    # The raw files are whole: byte for byte what a clean extraction of those days writes,
+    # The day's raw files are whole: byte for byte what a clean extraction of that day writes,
     # and no temporary file is left behind.
-    days = [d.date() for d in dates]
-    raw = _raw_tree(Path(cluster.env["DATA_DIR"]))
-    assert raw == _reference_raw(sandbox, days, tmp_path / "reference")
+    raw = _raw_tree(Path(cluster.env["DATA_DIR"]), day.date().isoformat())
+    assert raw
+    assert raw == _reference_raw(sandbox, day.date(), tmp_path / "reference")
 
-    # dbt loaded each day once (one row per track and day, as many tracks as the raw day).
+    # dbt loaded the day once (one row per track and day), beside the days loaded before.
     loaded = _fact_days(cluster)
-    assert sorted(loaded) == [d.isoformat() for d in days]
-    for day, (rows, distinct) in loaded.items():
-        assert rows == distinct > 0, day
+    assert sorted(loaded) == [d.date().isoformat() for d in logical_dates(3)]
+    for loaded_day, (rows, distinct) in loaded.items():
+        assert rows == distinct > 0, loaded_day
 
     # Every task that opens the DuckDB file ran on the warehouse queue, on its one worker;
     # ingestion ran on `default`.
-    for run in dbt_runs:
-        for ti in api.task_instances(DBT_DAG, run["dag_run_id"]):
+    for dbt_run in api.runs(DBT_DAG):
+        for ti in api.task_instances(DBT_DAG, dbt_run["dag_run_id"]):
             if ti["task_id"] == "wait_for_ingest_runs":
                 assert ti["queue"] == DEFAULT_QUEUE
             elif ti["state"] == "success":
                 assert ti["queue"] == WAREHOUSE_QUEUE, ti["task_id"]
                 assert ti["hostname"] == WAREHOUSE_WORKER, ti["task_id"]
-    for run_id in run_ids:
-        for ti in api.task_instances(INGEST_DAG, run_id):
+    for ingest_run in api.runs(INGEST_DAG):
+        for ti in api.task_instances(INGEST_DAG, ingest_run["dag_run_id"]):
             assert ti["queue"] == DEFAULT_QUEUE
     # Nothing secret went into the task logs.
     logs = "".join(p.read_text(errors="replace") for p in (cluster.home / "logs").rglob("*.log"))
     assert SECRET not in logs
-
-
-def test_a_redis_restart_during_a_run_then_a_rerun_completes(cluster):
-    api = cluster.client
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    day = logical_dates(3)[0]  # two days ago: not loaded yet
-    run_id = api.trigger(INGEST_DAG, day)
-    deadline = time.monotonic() + TIMEOUT
-    while not any(cluster.active_tasks().values()):
-        assert time.monotonic() < deadline, "no ingestion task started"
-        time.sleep(0.3)
-    cluster.redis.restart()  # the broker goes away and comes back on the same port
-    print("\nrestarted Redis during", run_id)
-    run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
-    if run["state"] != "success":
-        report = api.failure_report(INGEST_DAG, run_id)
-        print(f"the run failed; rerunning it. Report:\n{report}")
-        assert "failed" in report
-        api.trigger(INGEST_DAG, day)  # clears the finished run: it runs again
-        run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
-    _fail_with_reports(api, INGEST_DAG, [run])
-    dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
-    _fail_with_reports(api, DBT_DAG, dbt_runs)
-    loaded = _fact_days(cluster)
-    assert day.date().isoformat() in loaded
-    assert len(loaded) == 3
-    assert all(rows == distinct for rows, distinct in loaded.values())
