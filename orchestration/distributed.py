@@ -468,7 +468,7 @@ class DistributedAirflow:
         ping now."""
         app = self.celery()
         try:
-            replies = app.control.ping(timeout=1.0) or []
+            replies = app.control.ping(timeout=2.0) or []
         except Exception:  # broker not reachable yet
             return {}
         finally:
@@ -486,6 +486,14 @@ class DistributedAirflow:
         finally:
             app.close()
         return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
+
+    def start_worker(self, name: str) -> None:
+        """(Re)start one worker of `self.workers`, e.g. after it died: a machine coming back."""
+        worker = next(w for w in self.workers if w.name == name)
+        old = self.processes.get(name)
+        if old is not None and old.poll() is None:
+            raise AirflowError(f"worker {name} is still running (PID {old.pid})")
+        self._spawn(worker.name, worker.command(), worker_environment(worker))
 
     def kill_worker(self, name: str) -> list[int]:
         """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
