@@ -657,6 +657,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                     if not args.keep:
                         shutil.rmtree(work, ignore_errors=True)
                 results.append((executor, roster, run["seconds"], run["dbt_runs"]))
+                print(f"{executor}, roster {roster}: {run['seconds']:.1f} s", flush=True)
     workers = ", ".join(f"{w.name} [{'+'.join(w.queues)}] x{w.concurrency}" for w in WORKERS)
     print()
     print("=" * 72)
