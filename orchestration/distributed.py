@@ -622,7 +622,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     pipeline._raise_on_sigterm()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    base.pop("ARTISTS_FILE", None)
+    for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):  # each run has its own
+        base.pop(name, None)
     results = []
     with SandboxServer(extra_artists=max(args.artists, 0)) as server:
         for roster in ("default", args.artists):

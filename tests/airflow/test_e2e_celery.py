@@ -69,7 +69,9 @@ def cluster(tmp_path_factory, sandbox):
     home = tmp_path_factory.mktemp("celery_home")
     data = tmp_path_factory.mktemp("celery_data")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    env.pop("ARTISTS_FILE", None)
+    # `make test` exports the repository's DATA_DIR and DUCKDB_PATH: use temporary ones only.
+    for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):
+        env.pop(name, None)
     extra = {
         **_spotify_env(sandbox),
         # A task whose worker died is noticed after 10 s without heartbeat (default 300 s),
