@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_QUEUE = "default"
@@ -103,8 +102,3 @@ def worker_environment(worker: Worker) -> dict[str, str]:
 def worker_hostname() -> str:
     """`[core] hostname_callable` of the distributed mode: the worker's name when set."""
     return os.environ.get(WORKER_NAME_VARIABLE) or socket.getfqdn()
-
-
-def setting_names(env: Mapping[str, str]) -> set[str]:
-    """The Airflow setting names (`AIRFLOW__...`) of an environment."""
-    return {k for k in env if k.startswith("AIRFLOW__")}
