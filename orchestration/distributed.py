@@ -48,6 +48,7 @@ from orchestration.celery_settings import (
 from orchestration.local_airflow import (
     AirflowClient,
     AirflowError,
+    HomeLock,
     airflow_environment,
     free_port,
     port_in_use,
@@ -349,6 +350,7 @@ class DistributedAirflow:
         self.client: AirflowClient | None = None
         self.password: str | None = None
         self._log_files: list = []
+        self.lock = HomeLock(self.home)
 
     @property
     def password_file(self) -> Path:
@@ -367,6 +369,7 @@ class DistributedAirflow:
 
     # --- start ----------------------------------------------------------------------------------
     def start(self) -> None:
+        self.lock.acquire()  # first: a second run must not touch this one's home
         if port_in_use(self.port):
             raise AirflowError(
                 f"port {self.port} is already in use: stop what uses it or pick another "
@@ -532,6 +535,7 @@ class DistributedAirflow:
             for out in self._log_files:
                 out.close()
             self._log_files = []
+            self.lock.release()
 
 
 def stop_process_groups(processes: list[subprocess.Popen], *, timeout: float = 30) -> None:
