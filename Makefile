@@ -23,7 +23,8 @@ export SANDBOX_PORT ?= 8765
 # The day `make extract` loads (UTC today unless given: make extract DATE=2026-11-20).
 DATE ?= $(shell date -u +%F)
 
-.PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean bench
+.PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean \
+	bench distributed-deps run-distributed bench-distributed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,17 +66,24 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Debian packages the tests drive for real, installed once when missing (as root, or through
-# sudo): Chromium for the dashboard's browser test, faketime for `make run` before 06:00 UTC.
-TEST_PACKAGES := chromium faketime
-test-packages: ## Install the Debian packages the tests need (once, only the missing ones)
-	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Debian packages installed once, only those missing (as root, or through sudo): what the
+# distributed mode runs (PostgreSQL, Redis), and what the tests drive for real besides (Chromium
+# for the dashboard's browser test, faketime for `make run` before 06:00 UTC).
+DISTRIBUTED_PACKAGES := postgresql redis-server
+TEST_PACKAGES := chromium faketime $(DISTRIBUTED_PACKAGES)
+install-missing = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages for the tests: $$missing"; \
+	  echo "Installing Debian packages: $$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+test-packages: ## Install the Debian packages the tests need (once, only the missing ones)
+	@$(call install-missing,$(TEST_PACKAGES))
+
+distributed-deps: ## Install Debian's postgresql and redis-server for the Celery mode (once)
+	@$(call install-missing,$(DISTRIBUTED_PACKAGES))
 
 test: lint test-packages pytest ## Lint, then run the whole test suite
 
@@ -94,6 +102,14 @@ bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year,
 # dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).
 run: $(STAMP) ## Run the pipeline end to end through Airflow (sandbox when no credentials are set)
 	$(PY) -m orchestration --port $(AIRFLOW_PORT) run
+
+# The same pipeline on Airflow's CeleryExecutor: private Postgres and Redis, api-server, scheduler,
+# dag-processor, triggerer and two Celery workers as separate processes (docs/deployment.md).
+run-distributed: $(STAMP) distributed-deps ## Run the pipeline on Celery (2 workers), Postgres, Redis
+	$(PY) -m orchestration.distributed run --port $(AIRFLOW_PORT)
+
+bench-distributed: $(STAMP) distributed-deps ## Time make run: LocalExecutor vs Celery, 11 and 200 artists
+	$(PY) -m orchestration.distributed bench
 
 airflow: $(STAMP) ## Airflow UI in the foreground (prints the URL and the admin password)
 	$(PY) -m orchestration --port $(AIRFLOW_PORT) airflow
@@ -118,5 +134,5 @@ lock: $(STAMP) ## Re-freeze constraints.txt from the current venv
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 clean: ## Remove the venv and everything generated under data/
-	rm -rf $(VENV) .airflow dbt/target dbt/logs
+	rm -rf $(VENV) .airflow .airflow-distributed dbt/target dbt/logs
 	find data -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -17,7 +17,8 @@ sees a half-written day, whenever it runs.
    (its dbt `invocation_id`, and `nodes`: each model's and test's status, rows and seconds);
 4. `dbt docs generate` (served by `make docs`).
 
-Every task opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot).
+Every task opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot) and, with
+the CeleryExecutor, on the `warehouse` queue (docs/deployment.md).
 `max_active_runs=1`: day events that arrive while a run is busy stay queued and start one
 follow-up run. A plain `dbt build` loads every published day it does not hold yet (or whose
 publication changed) and gives the same warehouse whatever order days arrive in.
@@ -36,6 +37,7 @@ from airflow.sdk import dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
 from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, published_days_asset
+from orchestration.celery_settings import WAREHOUSE_QUEUE
 
 PUBLISHED_DAYS = published_days_asset()
 MARTS = {model: mart_asset(model) for model in MART_MODELS}
@@ -43,6 +45,7 @@ MARTS = {model: mart_asset(model) for model in MART_MODELS}
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "pool": DUCKDB_POOL,
+    "queue": WAREHOUSE_QUEUE,  # CeleryExecutor: the one worker beside the DuckDB file
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,

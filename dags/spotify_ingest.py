@@ -49,6 +49,7 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
 from orchestration.assets import published_days_asset, raw_asset
+from orchestration.celery_settings import DEFAULT_QUEUE
 from orchestration.run_request import ingest_params
 
 RAW_ARTISTS = raw_asset("artists")
@@ -59,6 +60,7 @@ PUBLISHED_DAYS = published_days_asset()
 
 DEFAULT_ARGS = {
     "owner": "data-platform",
+    "queue": DEFAULT_QUEUE,  # CeleryExecutor: any worker (docs/deployment.md)
     "retries": 3,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,  # 1, 2, 4 minutes (with jitter)

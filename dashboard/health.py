@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from dashboard.data import marts_dir
+from ingestion.raw_writer import RAW_ENTITIES, RAW_SUFFIX
 
-RAW_ENTITIES = ("artists", "top_tracks", "albums")
 HISTORY_FILE = "dbt_run_results.parquet"
 RUN_COLUMNS = [
     "snapshot_date",
@@ -48,7 +48,8 @@ def data_dir() -> Path:
 
 def _raw_dates(folder: Path, entity: str) -> set[str]:
     path = folder / "raw" / entity
-    return {p.stem for p in path.glob("*.csv")} if path.is_dir() else set()
+    names = (p.name for p in path.glob(f"*{RAW_SUFFIX}")) if path.is_dir() else ()
+    return {name.removesuffix(RAW_SUFFIX) for name in names}
 
 
 def ingestion_runs(folder: Path | None = None, limit: int = 30) -> pd.DataFrame:

@@ -200,10 +200,11 @@ def open_run(
         if tier_state.value:
             origin = "from the previous step" if tier in (EXTENDED, DEVELOPMENT) else "configured"
             log.info("Spotify access tier: %s (%s)", tier_state.value, origin)
-        if snapshot < today_utc() and not transport.is_sandbox:
-            # The token request (needed anyway) tells us whether the server is a sandbox.
+        if not transport.is_sandbox:
+            # The token request (needed anyway) tells us whether the server is a sandbox: the
+            # run's data source, checked against the folder's before anything is fetched.
             client.auth_manager.token()
-            if not transport.is_sandbox and not allow_past_date:
+            if snapshot < today_utc() and not transport.is_sandbox and not allow_past_date:
                 raise SnapshotDateError(
                     f"snapshot date {snapshot} is in the past and the server is the real "
                     "Spotify API, which only knows today: extract today's date, or pass "

@@ -120,8 +120,11 @@ def airflow_environment(
     env = dict(os.environ if base_env is None else base_env)
     home = os.path.abspath(home)
     data = os.path.abspath(data_dir or env.get("DATA_DIR") or os.path.join(REPO_ROOT, "data"))
+    # An explicit data_dir without a duckdb_path means that data_dir's warehouse, never the
+    # DUCKDB_PATH of the caller's environment (which `make` exports for the repository).
+    inherited = None if data_dir else env.get("DUCKDB_PATH")
     duck = os.path.abspath(
-        duckdb_path or env.get("DUCKDB_PATH") or os.path.join(data, "warehouse", "spotify.duckdb")
+        duckdb_path or inherited or os.path.join(data, "warehouse", "spotify.duckdb")
     )
     venv_bin = os.path.dirname(sys.executable)  # standalone runs `airflow <component>` by PATH
     pythonpath = [REPO_ROOT, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]

@@ -29,7 +29,7 @@ from orchestration.local_airflow import AirflowClient, AirflowError, HomeInUseEr
 
 INGEST_DAG = "spotify_ingest"
 DBT_DAG = "spotify_dbt"
-RAW_ASSET_NAMES = ("raw_artists", "raw_top_tracks", "raw_albums")
+PUBLISHED_DAYS_ASSET = "raw_published_days"  # one event per complete day; schedules spotify_dbt
 SCHEDULE_HOUR = 6  # spotify_ingest's daily tick, 06:00 UTC (dags/spotify_ingest.py)
 
 
@@ -80,26 +80,21 @@ def _build_started(api: AirflowClient, run: dict) -> datetime | None:
 
 
 def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list[dict]:
-    """Wait until a dbt run whose `dbt build` started after the last raw asset event (so it
-    read every raw file) has finished and no dbt run is busy; return the dbt runs created
-    since `since`, oldest first.
+    """Wait until a dbt run whose `dbt build` started after the last published day's event (so
+    it loaded every day published so far) has finished and no dbt run is busy; return the dbt
+    runs created since `since`, oldest first.
 
-    Why "built after", not "consumed the event": Airflow keeps one queue row per asset, so
-    events merged into a queued row are not all listed as consumed by the run it creates,
-    though that run (which waits for the ingest runs, then reads every raw file) builds them.
-    A queue row left over (e.g. two of the three assets of a day that run already built) only
-    means one redundant run later, so it is not waited for.
+    Why "built after", not "consumed the event": events that arrive while a run is queued are
+    merged into one queue row, so they are not all listed as consumed by the run it creates,
+    though that run's `dbt build` loads every published day.
     """
-    events = []
-    for name in RAW_ASSET_NAMES:
-        asset_events = api.asset_events(
-            asset_id=api.asset_id(name),
-            timestamp_gte=since.isoformat(),
-            source_dag_id=INGEST_DAG,
-        )
-        events.extend(asset_events)
+    events = api.asset_events(
+        asset_id=api.asset_id(PUBLISHED_DAYS_ASSET),
+        timestamp_gte=since.isoformat(),
+        source_dag_id=INGEST_DAG,
+    )
     if not events:
-        raise AirflowError("the ingest runs succeeded but produced no raw asset events")
+        raise AirflowError("the ingest runs succeeded but published no day")
     last_event = max(_parse_ts(e["timestamp"]) for e in events)
     deadline = time.monotonic() + timeout
     while True:
@@ -119,12 +114,19 @@ def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list
         time.sleep(2)
 
 
-def run_pipeline(days: int, *, home: Path, port: int, timeout: float) -> dict[str, Any]:
-    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure."""
+def run_pipeline(
+    days: int, *, home: Path, port: int, timeout: float, airflow: Any = None
+) -> dict[str, Any]:
+    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure.
+
+    `airflow`: the Airflow to start and drive (default `LocalAirflow`, i.e. standalone);
+    `make run-distributed` passes an `orchestration.distributed.DistributedAirflow`."""
     started = time.monotonic()
-    log_file = home / "standalone.log"
-    print(f"Starting Airflow (home {home}, port {port}, output in {log_file}) ...", flush=True)
-    with LocalAirflow(home, port, output=log_file) as airflow:
+    if airflow is None:
+        airflow = LocalAirflow(home, port, output=home / "standalone.log")
+    output = airflow.output
+    print(f"Starting Airflow (home {home}, port {port}, output in {output}) ...", flush=True)
+    with airflow:
         api = airflow.client
         print(f"Airflow is up after {time.monotonic() - started:.0f}s: {airflow.url}", flush=True)
         since = datetime.now(UTC) - timedelta(seconds=1)

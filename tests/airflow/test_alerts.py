@@ -191,3 +191,17 @@ def test_alert_text_without_an_exception_or_log_url():
     subject, body = alert_text("task_failure", {"ti": {"dag_id": "d", "task_id": "t"}})
     assert subject == "[spotify pipeline] d.t failed (?)"
     assert "Error:" not in body
+
+
+def test_no_deadline_under_airflow_dags_test_only():
+    """`airflow dags test` crashes after a successful run of a DAG with a deadline
+    (apache/airflow#73428): the deadline is left out there, and only there."""
+    from airflow.sdk import DeadlineAlert
+
+    from orchestration.alerts import deadline_alert
+
+    assert (
+        deadline_alert(["/venv/bin/airflow", "dags", "test", "spotify_dbt", "2026-11-20"]) is None
+    )
+    for argv in (["/venv/bin/airflow", "dag-processor"], ["/venv/bin/airflow", "scheduler"]):
+        assert isinstance(deadline_alert(argv), DeadlineAlert)

@@ -221,3 +221,28 @@ def test_the_daily_run_at_six_utc_extracts_its_own_day(tmp_path, cron_data_inter
     run_after, snapshot = result.stdout.split()[-2:]
     assert run_after == "2026-11-26T06:00:00+00:00"
     assert snapshot == "2026-11-26"
+
+
+def test_queues_encode_the_duckdb_rule(dagbag):
+    """CeleryExecutor routing: a task that opens the DuckDB file (every task of the pool) runs
+    on the `warehouse` queue, which one worker serves; every other task on `default`. And the
+    deployment has exactly one worker on `warehouse`, while every worker takes `default`."""
+    from orchestration.assets import DUCKDB_POOL
+    from orchestration.celery_settings import (
+        DEFAULT_QUEUE,
+        WAREHOUSE_QUEUE,
+        WORKERS,
+        warehouse_workers,
+    )
+
+    queues = {}
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            expected = WAREHOUSE_QUEUE if task.pool == DUCKDB_POOL else DEFAULT_QUEUE
+            assert task.queue == expected, f"{dag.dag_id}.{task.task_id} on {task.queue}"
+            queues[f"{dag.dag_id}.{task.task_id}"] = task.queue
+    assert queues["spotify_dbt.dbt_build"] == WAREHOUSE_QUEUE
+    assert queues["spotify_ingest.extract_albums"] == DEFAULT_QUEUE
+    assert len(warehouse_workers()) == 1
+    assert len(WORKERS) >= 2
+    assert all(DEFAULT_QUEUE in w.queues for w in WORKERS)

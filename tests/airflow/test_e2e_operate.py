@@ -17,7 +17,7 @@ import pytest
 import requests
 from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN, SmtpSink, WebhookReceiver
 
-from ingestion.raw_writer import read_csv
+from ingestion.raw_writer import raw_path, read_csv
 from ingestion.roster import load_roster
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from orchestration.local_airflow import LocalAirflow, free_port
@@ -128,7 +128,7 @@ def _states(api, run_id):
 
 
 def _raw(airflow, entity, day):
-    return read_csv(Path(airflow.env["DATA_DIR"]) / "raw" / entity / f"{day}.csv")
+    return read_csv(raw_path(Path(airflow.env["DATA_DIR"]), entity, day))
 
 
 def _wait_for(predicate, what, timeout=120):

@@ -118,3 +118,15 @@ def test_the_log_servers_do_not_take_airflows_default_ports(tmp_path):
     ]
     assert not {8793, 8794} & set(ports)
     assert len(set(ports)) == 4  # two Airflows on one machine: four different ports
+
+
+def test_an_explicit_data_dir_never_writes_the_inherited_warehouse(tmp_path):
+    # `make test` exports DUCKDB_PATH (the repository's warehouse); a test's Airflow on its own
+    # data folder must not build into it.
+    env = airflow_environment(
+        tmp_path / "home",
+        free_port(),
+        data_dir=tmp_path / "data",
+        base_env={"DUCKDB_PATH": "/repository/data/warehouse/spotify.duckdb"},
+    )
+    assert env["DUCKDB_PATH"] == str(tmp_path / "data" / "warehouse" / "spotify.duckdb")

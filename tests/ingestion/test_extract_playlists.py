@@ -16,7 +16,7 @@ from ingestion_helpers import DAY, Proxy, _token, csv_files, settings_for
 
 from ingestion.errors import ApiUnavailableError, InvalidPlaylistIdError, RosterError
 from ingestion.extract import extract_day, extract_playlists, merge_summaries
-from ingestion.raw_writer import read_csv
+from ingestion.raw_writer import RAW_SUFFIX, raw_path, read_csv
 from ingestion.roster import Playlist, load_playlists
 from ingestion.sandbox import Fault, FaultPlan
 
@@ -99,7 +99,7 @@ def test_extended_tier_tracks_every_playlist_with_positions(sandbox, tmp_path):
     # spotipy's deprecated playlist_tracks() warns "use playlist_items(...)": never called.
     assert not [w for w in caught if "playlist_items" in str(w.message)]
 
-    rows = _rows(tmp_path / "d" / "raw" / "playlist_tracks" / f"{DAY}.csv.gz")
+    rows = _rows(raw_path(tmp_path / "d", "playlist_tracks", DAY))
     assert list(rows[0]) == [
         "snapshot_date",
         "extracted_at",
@@ -112,6 +112,7 @@ def test_extended_tier_tracks_every_playlist_with_positions(sandbox, tmp_path):
         "data_source",
         "access_tier",
     ]
+    assert {(r["data_source"], r["access_tier"]) for r in rows} == {("sandbox", "extended")}
     assert _got_rows(rows) == expected
     assert all(r["track_name"] == json.loads(r["track_json"])["name"] for r in rows)
     assert {(r["snapshot_date"], r["extracted_at"]) for r in rows} == {(DAY, f"{DAY}T00:00:00Z")}
@@ -127,7 +128,7 @@ def test_extended_tier_tracks_every_playlist_with_positions(sandbox, tmp_path):
     assert summary["rows"]["artists"] == 2
     assert summary["rows"]["top_tracks"] == 20
     # ... but the full albums of the playlist tracks are fetched, like the top tracks' ones
-    albums = _rows(tmp_path / "d" / "raw" / "albums" / f"{DAY}.csv.gz")
+    albums = _rows(raw_path(tmp_path / "d", "albums", DAY))
     full = {r["album_id"] for r in albums if r["source"] == "album"}
     wanted = {json.loads(r["track_json"])["album"]["id"] for r in rows}
     assert wanted <= full
@@ -144,7 +145,7 @@ def test_development_tier_a_refused_playlist_fails_alone(sandbox, tmp_path):
 
     assert summary["tier"] == "development"
     raw = tmp_path / "d" / "raw"
-    assert _got_rows(_rows(raw / "playlist_tracks" / f"{DAY}.csv.gz")) == expected
+    assert _got_rows(_rows(raw_path(raw.parent, "playlist_tracks", DAY))) == expected
     assert all("popularity" not in r[4] for r in expected)  # Development Mode objects
     failed = {f["id"]: f for f in summary["failed_playlists"]}
     assert sorted(failed) == [LOFI, TOP_HITS]
@@ -164,7 +165,7 @@ def test_development_tier_a_refused_playlist_fails_alone(sandbox, tmp_path):
     assert summary["rows"]["artists"] == 2
     assert summary["rows"]["top_tracks"] == 20
     assert summary["rows"]["albums"] > 0
-    assert len(_rows(raw / "top_tracks" / f"{DAY}.csv.gz")) == 20
+    assert len(_rows(raw_path(raw.parent, "top_tracks", DAY))) == 20
     assert json.loads((raw / "runs" / f"{DAY}.json").read_text()) == summary
     # one request per refused playlist, pages of 50 for the readable one
     counts = server.request_counts
@@ -183,7 +184,7 @@ def test_the_playlist_step_alone_and_reruns(sandbox, tmp_path):
     assert part["rows"]["playlist_tracks"] > 50
     assert [f["id"] for f in part["failed_playlists"]] == [LOFI, TOP_HITS]
     first = csv_files(data)
-    assert list(first) == [f"raw/playlist_tracks/{DAY}.csv.gz"]
+    assert list(first) == [f"raw/playlist_tracks/{DAY}{RAW_SUFFIX}"]
 
     again = extract_playlists(
         DAY, artists_file=roster, data_dir=data, settings=settings_for(server, max_workers=1)
@@ -220,7 +221,7 @@ def test_positions_keep_gaps_and_old_item_names_are_read(sandbox, tmp_path):
             settings=settings_for(proxy),
             allow_past_date=True,
         )
-    got = _got_rows(_rows(tmp_path / "d" / "raw" / "playlist_tracks" / f"{DAY}.csv.gz"))
+    got = _got_rows(_rows(raw_path(tmp_path / "d", "playlist_tracks", DAY)))
     assert got == [row for row in expected if row[1] != 2]
     assert [row[1] for row in got[:3]] == [1, 3, 4]
 
@@ -304,7 +305,7 @@ def test_outages_on_playlist_pages_are_retried_or_fail_the_day_not_the_playlist(
     )
     assert summary["retries"] == 1
     assert summary["failed_playlists"] == []
-    rows = _rows(tmp_path / "a" / "raw" / "playlist_tracks" / f"{DAY}.csv.gz")
+    rows = _rows(raw_path(tmp_path / "a", "playlist_tracks", DAY))
     assert _got_rows(rows) == expected
 
     down = sandbox(

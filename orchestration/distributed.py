@@ -1,0 +1,706 @@
+"""`make run-distributed`: the pipeline on Airflow's CeleryExecutor, from packages, no containers.
+
+    with DistributedAirflow(home, port) as airflow:   # Postgres, Redis, api-server, scheduler,
+        api = airflow.client                            # dag-processor, triggerer, 2 workers
+        ...
+    # every process it started is stopped here (by PID), even on an exception or Ctrl-C
+
+Postgres (Debian's `postgresql`) holds Airflow's metadata and Celery's results, Redis (Debian's
+`redis-server`) is the broker; both are private instances (own data folder, free loopback port),
+so nothing collides with a system cluster or another developer's. Debian's Postgres refuses to
+run as root: as root the cluster belongs to the `postgres` user (`setpriv`). Each Airflow
+component is its own process (not `airflow standalone`); the workers and their queues come from
+`orchestration.celery_settings`, which docker-compose.yml is checked against.
+
+`python -m orchestration.distributed run [--days 7]` drives the same 7-day pipeline as `make run`
+(`orchestration.pipeline.run_pipeline`) and prints the same summary;
+`python -m orchestration.distributed bench` times it with LocalExecutor and with Celery, on the
+default roster and on a 200-artist one, in one run (`make bench-distributed`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import requests
+
+from orchestration.assets import REPO_ROOT
+from orchestration.celery_settings import (
+    WORKERS,
+    Worker,
+    celery_environment,
+    worker_environment,
+)
+from orchestration.local_airflow import (
+    AirflowClient,
+    AirflowError,
+    HomeLock,
+    airflow_environment,
+    free_port,
+    port_in_use,
+)
+
+DB_USER = "airflow"
+DB_NAME = "airflow"
+INSTALL_HINT = "install it with `make distributed-deps` (Debian's postgresql and redis-server)"
+
+
+class ServiceError(AirflowError):
+    """Postgres or Redis did not start, or is not installed."""
+
+
+def _as_service_user() -> list[str]:
+    """The command prefix that runs Postgres as `postgres` when we are root (it refuses root)."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
+
+
+def postgres_bin(name: str) -> str:
+    """A Postgres server program (`initdb`, `postgres`): Debian keeps them out of PATH, in
+    /usr/lib/postgresql/<version>/bin; the newest version wins."""
+    found = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    path = found[-1] if found else shutil.which(name)
+    if not path:
+        raise ServiceError(f"PostgreSQL's {name} is not installed: {INSTALL_HINT}")
+    return path
+
+
+def _service_can_reach(path: Path) -> bool:
+    """Whether the `postgres` user may enter `path`'s parent folders (a root-only home or a
+    pytest temporary folder, mode 700, is out of its reach)."""
+    if os.geteuid() != 0:
+        return True
+    probe = subprocess.run(
+        [*_as_service_user(), "test", "-x", str(path.parent)], capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+def postgres_data_dir(home: Path) -> Path:
+    """`<home>/postgres`, or, when the `postgres` user cannot reach it, a folder of its own in
+    /var/tmp named after `home` (the same home always gets the same cluster)."""
+    wanted = home / "postgres"
+    if _service_can_reach(wanted):
+        return wanted
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"airflow-postgres-{digest}"  # noqa: S108 - owned, mode 700
+
+
+class Service:
+    """One server process we start and stop by PID, with its output in a log file."""
+
+    name = "service"
+
+    def __init__(self, data_dir: Path, log_file: Path, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.log_file = Path(log_file)
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Create the data folder (once)."""
+
+    def start(self, timeout: float = 60) -> None:
+        if port_in_use(self.port):
+            raise ServiceError(f"{self.name}: port {self.port} is already in use")
+        self.prepare()
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as out:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd="/",
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if self.process.poll() is not None:
+                raise ServiceError(
+                    f"{self.name} exited with {self.process.returncode}; see {self.log_file}:\n"
+                    + _tail(self.log_file)
+                )
+            if time.monotonic() > deadline:
+                raise ServiceError(
+                    f"{self.name} not ready after {timeout:.0f}s; see {self.log_file}"
+                )
+            time.sleep(0.2)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Ask the server to shut down cleanly (SIGTERM/SIGINT), kill it after `timeout`."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(self.stop_signal)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    stop_signal = signal.SIGTERM
+
+    def restart(self) -> None:
+        """Stop, then start again on the same port and data (a fault test, a config change)."""
+        self.stop()
+        self.start()
+
+
+class Postgres(Service):
+    """A private PostgreSQL cluster: `initdb` once, `postgres -D <dir>` in the foreground
+    (loopback only, socket in its own folder), user and database `airflow`, trust
+    authentication on 127.0.0.1 (a development cluster: see docs/deployment.md)."""
+
+    name = "postgres"
+    stop_signal = signal.SIGINT  # "fast" shutdown: roll back open transactions, then exit
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg2://{DB_USER}@127.0.0.1:{self.port}/{DB_NAME}"
+
+    def prepare(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, "postgres", "postgres")
+        result = subprocess.run(
+            [
+                *_as_service_user(),
+                postgres_bin("initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                DB_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServiceError(f"initdb {self.data_dir} failed:\n{result.stdout}{result.stderr}")
+
+    def command(self) -> list[str]:
+        return [
+            *_as_service_user(),
+            postgres_bin("postgres"),
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={self.data_dir}",
+            "-c",
+            "max_connections=200",
+        ]
+
+    def ready(self) -> bool:
+        import psycopg2
+
+        try:
+            con = psycopg2.connect(
+                host="127.0.0.1", port=self.port, user=DB_USER, dbname="postgres", connect_timeout=2
+            )
+        except psycopg2.OperationalError:
+            return False
+        try:
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (DB_NAME,))
+                if cur.fetchone() is None:
+                    cur.execute(f"create database {DB_NAME}")
+        finally:
+            con.close()
+        return True
+
+
+class Redis(Service):
+    """A private Redis: loopback, its own folder, append-only file (queued task messages
+    survive a restart)."""
+
+    name = "redis"
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def prepare(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def command(self) -> list[str]:
+        server = shutil.which("redis-server")
+        if not server:
+            raise ServiceError(f"redis-server is not installed: {INSTALL_HINT}")
+        return [
+            server,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ]
+
+    def ready(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class DistributedAirflow:
+    """Postgres, Redis, then `airflow db migrate`, the api-server, scheduler, dag-processor,
+    triggerer and one Celery worker per `celery_settings.WORKERS`, each a process (and process
+    group) of its own, their output in `<home>/logs/<component>.log`. Stopped (everything it
+    started, by PID) on exit. Same interface as `LocalAirflow`: `.client`, `.url`, `.env`."""
+
+    COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+    def __init__(
+        self,
+        home: str | os.PathLike,
+        port: int | None = None,
+        *,
+        data_dir: str | os.PathLike | None = None,
+        duckdb_path: str | os.PathLike | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        base_env: Mapping[str, str] | None = None,
+        workers: Iterable[Worker] = WORKERS,
+        dag_ids: Iterable[str] = ("spotify_ingest", "spotify_dbt"),
+        start_timeout: float = 240,
+        postgres_dir: str | os.PathLike | None = None,
+    ) -> None:
+        self.home = Path(home).resolve()
+        self.home.mkdir(parents=True, exist_ok=True)  # before choosing the Postgres folder
+        self.port = port or free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.logs = self.home / "logs"
+        self.output = self.logs  # where run_pipeline's messages point
+        self.postgres = Postgres(
+            Path(postgres_dir) if postgres_dir else postgres_data_dir(self.home),
+            self.logs / "postgres.log",
+        )
+        self.redis = Redis(self.home / "redis", self.logs / "redis.log")
+        self.workers = list(workers)
+        self.dag_ids = list(dag_ids)
+        self.start_timeout = start_timeout
+        self.env = airflow_environment(
+            self.home,
+            self.port,
+            data_dir=data_dir,
+            duckdb_path=duckdb_path,
+            base_env=base_env,
+            extra={
+                **celery_environment(database_url=self.postgres.url, broker_url=self.redis.url),
+                # One api-server worker process: 2 cores here (default 4).
+                "AIRFLOW__API__WORKERS": "1",
+                **(extra_env or {}),
+            },
+        )
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.client: AirflowClient | None = None
+        self.password: str | None = None
+        self._log_files: list = []
+        self.lock = HomeLock(self.home)
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json.generated"
+
+    def __enter__(self) -> DistributedAirflow:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # --- start ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.lock.acquire()  # first: a second run must not touch this one's home
+        if port_in_use(self.port):
+            raise AirflowError(
+                f"port {self.port} is already in use: stop what uses it or pick another "
+                "(AIRFLOW_PORT=8090 make run-distributed)"
+            )
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        Path(self.env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        self.postgres.start()
+        self.redis.start()
+        self._migrate()
+        for component in self.COMPONENTS:
+            self._spawn(component, [component])
+        for worker in self.workers:
+            self._spawn(worker.name, worker.command(), worker_environment(worker))
+        self._wait_until_up()
+        self.client.ensure_pool()
+        self.client.wait_for_dags(self.dag_ids, timeout=self.start_timeout)
+        for dag_id in self.dag_ids:
+            self.client.unpause(dag_id)
+
+    def _migrate(self) -> None:
+        log = self.logs / "db-migrate.log"
+        with open(log, "ab") as out:
+            result = subprocess.run(
+                [self._airflow, "db", "migrate"],
+                env=self.env,
+                cwd=REPO_ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=self.start_timeout,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise AirflowError(f"airflow db migrate failed; see {log}:\n{_tail(log)}")
+
+    @property
+    def _airflow(self) -> str:
+        return os.path.join(os.path.dirname(sys.executable), "airflow")
+
+    def _spawn(self, name: str, args: list[str], extra: Mapping[str, str] | None = None) -> None:
+        env = dict(self.env)
+        # Each process serves its logs on a free port of its own (the defaults, 8793 and 8794,
+        # would collide between the two workers and with any other Airflow on the machine).
+        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(free_port())
+        env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(free_port())
+        env.update(extra or {})
+        out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self._log_files.append(out)
+        self.processes[name] = subprocess.Popen(
+            [self._airflow, *args],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopped or killed as a whole
+        )
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise AirflowError(
+                    f"airflow {name} exited with {process.returncode}; see "
+                    f"{self.logs / (name + '.log')}:\n{_tail(self.logs / (name + '.log'))}"
+                )
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        expected = {w.name for w in self.workers}
+        while True:
+            self._check_alive()
+            if self.client is None and self.password_file.exists():
+                with contextlib.suppress(requests.RequestException, AirflowError, ValueError):
+                    password = json.loads(self.password_file.read_text())["admin"]
+                    health = requests.get(f"{self.url}/api/v2/monitor/health", timeout=5).json()
+                    if health.get("scheduler", {}).get("status") == "healthy":
+                        self.password = password
+                        self.client = AirflowClient(self.url, "admin", password)
+            if self.client is not None and expected <= self.ready_workers():
+                return
+            if time.monotonic() > deadline:
+                raise AirflowError(
+                    f"distributed Airflow not up after {self.start_timeout:.0f}s "
+                    f"(workers answering: {sorted(self.ready_workers())}); see {self.logs}"
+                )
+            time.sleep(1)
+
+    # --- Celery ---------------------------------------------------------------------------------
+    def celery(self):
+        """A Celery client on the broker (control commands: ping, inspect)."""
+        from celery import Celery
+
+        return Celery(broker=self.redis.url)
+
+    def worker_nodes(self) -> dict[str, str]:
+        """Worker name -> Celery node name (`ingest-worker@host`) of the workers answering a
+        ping now."""
+        app = self.celery()
+        try:
+            replies = app.control.ping(timeout=2.0) or []
+        except Exception:  # broker not reachable yet
+            return {}
+        finally:
+            app.close()
+        return {node.split("@", 1)[0]: node for reply in replies for node in reply}
+
+    def ready_workers(self) -> set[str]:
+        return set(self.worker_nodes())
+
+    def active_tasks(self) -> dict[str, list[dict]]:
+        """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
+        app = self.celery()
+        try:
+            active = app.control.inspect(timeout=1.0).active() or {}
+        finally:
+            app.close()
+        return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
+
+    def start_worker(self, name: str) -> None:
+        """(Re)start one worker of `self.workers`, e.g. after it died: a machine coming back."""
+        worker = next(w for w in self.workers if w.name == name)
+        old = self.processes.get(name)
+        if old is not None and old.poll() is None:
+            raise AirflowError(f"worker {name} is still running (PID {old.pid})")
+        self._spawn(worker.name, worker.command(), worker_environment(worker))
+
+    def kill_worker(self, name: str) -> list[int]:
+        """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
+        import psutil
+
+        process = self.processes[name]
+        try:
+            family = [psutil.Process(process.pid)]
+            family += family[0].children(recursive=True)
+        except psutil.NoSuchProcess:
+            family = []
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        for proc in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs(family, timeout=10)
+        process.wait(timeout=10)
+        return [p.pid for p in family]
+
+    # --- stop -----------------------------------------------------------------------------------
+    def stop(self, timeout: float = 30) -> None:
+        """Stop every Airflow process (SIGTERM to each process group, SIGKILL what is left after
+        `timeout`), then Redis and Postgres. Safe to call twice; a second Ctrl-C while stopping
+        is ignored so nothing is left behind."""
+        masked = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if masked else None
+        try:
+            processes, self.processes = list(self.processes.values()), {}
+            stop_process_groups(processes, timeout=timeout)
+            self.redis.stop()
+            self.postgres.stop()
+        finally:
+            if masked:
+                signal.signal(signal.SIGINT, previous)
+            for out in self._log_files:
+                out.close()
+            self._log_files = []
+            self.lock.release()
+
+
+def stop_process_groups(processes: list[subprocess.Popen], *, timeout: float = 30) -> None:
+    """SIGTERM every process, its group and its descendants at once; SIGKILL the rest later."""
+    import psutil
+
+    family = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            parent = psutil.Process(process.pid)
+            family += [parent, *parent.children(recursive=True)]
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, alive = psutil.wait_procs(family, timeout=timeout)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=5)
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+
+# --- command line -------------------------------------------------------------------------------
+def default_home() -> Path:
+    return Path(REPO_ROOT) / ".airflow-distributed"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration import pipeline
+
+    pipeline._raise_on_sigterm()
+    home = Path(args.home).resolve()
+    airflow = DistributedAirflow(home, args.port)
+    try:
+        run = pipeline.run_pipeline(
+            args.days, home=home, port=airflow.port, timeout=args.timeout, airflow=airflow
+        )
+    except AirflowError as error:
+        print(f"\nmake run-distributed FAILED:\n{error}", file=sys.stderr)
+        print(f"(component logs: {airflow.logs}; task logs: {home / 'logs'})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted: every process stopped.", file=sys.stderr)
+        return 130
+    wh = pipeline.warehouse_summary(airflow.env["DUCKDB_PATH"], run["dates"])
+    pipeline.print_summary(run, wh, airflow.port)
+    if wh["missing_dates"] or "fact_track_popularity" in wh["missing_marts"]:
+        print(
+            f"make run-distributed FAILED: fact_track_popularity lacks {wh['missing_dates']}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _roster_env(server, artists: int, folder: Path) -> dict[str, str]:
+    """Environment pointing the tasks at `server` with a roster of `artists` artists."""
+    ids = [aid for _, aid in server.roster] + list(server.generated_artist_ids)
+    ids = ids[:artists]
+    roster = folder / "artists.yml"
+    lines = ["artists:"] + [
+        f"  - {{name: {json.dumps(server.catalogue.artists[a].name)}, id: {a!r}}}" for a in ids
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {
+        "ARTISTS_FILE": str(roster),
+        "SPOTIFY_CLIENT_ID": "bench-client",
+        "SPOTIFY_CLIENT_SECRET": "bench-secret",
+        "SPOTIFY_API_BASE_URL": server.api_base_url,
+        "SPOTIFY_TOKEN_URL": server.token_url,
+        "SPOTIFY_REQUESTS_PER_30S": "100000",
+    }
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Wall time of the `make run` pipeline (Airflow start included) per executor and roster,
+    each from an empty DATA_DIR and AIRFLOW_HOME, in one run on this machine."""
+    from ingestion.sandbox import SandboxServer
+    from orchestration import pipeline
+    from orchestration.local_airflow import LocalAirflow
+
+    pipeline._raise_on_sigterm()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
+    for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):  # each run has its own
+        base.pop(name, None)
+    results = []
+    with SandboxServer(extra_artists=max(args.artists, 0)) as server:
+        for roster in ("default", args.artists):
+            for executor in ("LocalExecutor", "CeleryExecutor"):
+                work = Path(tempfile.mkdtemp(prefix="bench-distributed-"))
+                os.chmod(work, 0o755)  # noqa: S103 - the `postgres` user keeps its cluster here
+                extra = {} if roster == "default" else _roster_env(server, roster, work)
+                env = {**base, **extra}
+                home, data = work / "home", work / "data"
+                if executor == "LocalExecutor":
+                    # Log servers on free ports: 8793/8794 may be another Airflow's.
+                    ports = {
+                        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                    }
+                    airflow = LocalAirflow(
+                        home,
+                        free_port(),
+                        data_dir=data,
+                        base_env=env,
+                        extra_env=ports,
+                        output=home / "out.log",
+                    )
+                else:
+                    airflow = DistributedAirflow(home, data_dir=data, base_env=env)
+                print(f"\n--- {executor}, roster {roster} ({work})", flush=True)
+                try:
+                    run = pipeline.run_pipeline(
+                        args.days, home=home, port=airflow.port, timeout=3600, airflow=airflow
+                    )
+                finally:
+                    if not args.keep:
+                        shutil.rmtree(work, ignore_errors=True)
+                results.append((executor, roster, run["seconds"], run["dbt_runs"]))
+                print(f"{executor}, roster {roster}: {run['seconds']:.1f} s", flush=True)
+    workers = ", ".join(f"{w.name} [{'+'.join(w.queues)}] x{w.concurrency}" for w in WORKERS)
+    print()
+    print("=" * 72)
+    print(f"{args.days}-day pipeline wall time (Airflow start to last dbt run), one machine:")
+    print(f"  Celery workers: {workers}")
+    for executor, roster, seconds, dbt_runs in results:
+        label = "default roster" if roster == "default" else f"{roster}-artist roster"
+        print(f"  {executor:<15} {label:<20} {seconds:7.1f} s   ({dbt_runs} dbt run(s))")
+    print("=" * 72)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.distributed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the pipeline end to end on Celery, Postgres and Redis")
+    run.add_argument("--home", default=str(default_home()), help="AIRFLOW_HOME to use")
+    run.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("AIRFLOW_PORT") or 0) or None,
+        help="api-server port (default: AIRFLOW_PORT, else a free one)",
+    )
+    run.add_argument("--days", type=int, default=7, help="days to load, ending today")
+    run.add_argument("--timeout", type=float, default=1800, help="seconds to wait per phase")
+    run.set_defaults(func=cmd_run)
+    bench = sub.add_parser("bench", help="time the pipeline: LocalExecutor against Celery")
+    bench.add_argument("--days", type=int, default=7)
+    bench.add_argument("--artists", type=int, default=200, help="size of the large roster")
+    bench.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    bench.set_defaults(func=cmd_bench)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
