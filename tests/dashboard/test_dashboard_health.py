@@ -11,7 +11,7 @@ from dashboard_pipeline import APP
 from dashboard_synthetic import build_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
-from ingestion.raw_writer import ARTIST_COLUMNS, raw_path, write_csv
+from ingestion.raw_writer import ARTIST_COLUMNS, RAW_ENTITIES, raw_path, write_csv
 from warehouse.run_results import record
 
 PAGE = "views/pipeline_health.py"
@@ -172,4 +172,4 @@ def test_the_health_page_before_any_run_or_build(monkeypatch, tmp_path):
     assert "No ingestion run yet" in texts
     assert "No dbt build recorded yet" in texts
     fresh = at.dataframe[0].value
-    assert list(fresh["state"]) == ["missing", "missing", "missing"]
+    assert list(fresh["state"]) == ["missing"] * len(RAW_ENTITIES)  # one row per raw entity
