@@ -110,7 +110,13 @@ def test_rest_triggered_ingestion_feeds_the_asset_triggered_dbt_dag(airflow):
             assert extra["mode"] == "sandbox"
         albums_extra = events[-1]["extra"]
         if entity == "albums":
-            assert set(albums_extra["run_summary"]["rows"]) == {"artists", "top_tracks", "albums"}
+            rows = albums_extra["run_summary"]["rows"]
+            assert set(rows) == {"artists", "top_tracks", "playlist_tracks", "albums"}
+    # The playlist step runs every day; the default roster lists no playlist: no rows.
+    events = api.asset_events(asset_id=api.asset_id("raw_playlist_tracks"))
+    assert sorted(e["extra"]["snapshot_date"] for e in events) == days
+    assert all(e["extra"]["rows"] == {"playlist_tracks": 0} for e in events)
+    assert all(e["extra"]["failed_playlists"] == [] for e in events)
 
     # One event per complete day, published by the last ingest step: what schedules dbt.
     published = api.asset_events(asset_id=api.asset_id("raw_published_days"))
