@@ -104,13 +104,13 @@ def _tracked_files() -> list[str]:
 
 
 def test_no_code_or_test_reaches_outside_the_repository_for_reference_material():
-    pattern = re.compile(r"\.\./shared|shared/spotify-web-api|SPOTIFY_REFERENCE_DIR")
+    # Spelled in pieces, so that this file does not match its own pattern.
+    shared = "shared"
+    pattern = re.compile(rf"\.\./{shared}|{shared}/spotify-web-api|SPOTIFY_REFERENCE_{'DIR'}")
     offenders = [
         name
         for name in _tracked_files()
-        if not name.endswith(".md")
-        and pattern.search((ROOT / name).read_text(errors="ignore"))
-        and name != "tests/test_repository_layout.py"
+        if not name.endswith(".md") and pattern.search((ROOT / name).read_text(errors="ignore"))
     ]
     assert offenders == []
 
