@@ -3,8 +3,9 @@
 `python -m orchestration run [--days 7]`:
   start `airflow standalone` with AIRFLOW_HOME=<repo>/.airflow (SQLite, LocalExecutor, this
   project's DAGs only), trigger `spotify_ingest` for the last N days (oldest first), let the
-  scheduler run `spotify_dbt` on the raw Asset events, wait until every ingest run and the dbt
-  run(s) that consumed their events are done, stop Airflow (always, even on failure or Ctrl-C),
+  scheduler run `spotify_dbt` on the published days' Asset events, wait until every ingest run
+  and a dbt run that built every published day are done, stop Airflow (always, even on failure
+  or Ctrl-C),
   then print a summary read from the warehouse. Exits non-zero, with the failing task's log
   tail, when a run fails.
 `python -m orchestration airflow`:
