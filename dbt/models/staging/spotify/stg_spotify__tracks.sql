@@ -1,29 +1,7 @@
-with top_tracks as (
+with source as (
 
-    -- Only the files of the published days this table does not hold yet (macro's doc).
-    select * from {{ source('spotify_raw', 'top_tracks') }}
-    where {{ published_files('top_tracks') }}
-
-),
-
-playlist_tracks as (
-
-    -- The same for the playlist tracks, of the days that have a playlist file.
-    {{ published_rows('spotify_raw', 'playlist_tracks') }}
-
-),
-
-source as (
-
-    -- The track objects of both: a playlist track is described like a top track. Top tracks
-    -- first (source_order) when a track is in both on a day.
-    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
-        0 as source_order
-    from top_tracks
-    union all
-    select track_id, snapshot_date, extracted_at, track_name, track_json, filename,
-        1 as source_order
-    from playlist_tracks
+    -- The track objects of the published days not loaded yet (macro's doc).
+    {{ published_track_objects() }}
 
 ),
 
