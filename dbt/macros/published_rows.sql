@@ -1,6 +1,6 @@
 {#-
     The raw rows a staging model loads: those of the published days it does not hold yet, each
-    with its day's published_at.
+    with its day's published_at and the build loading it (`loaded_at`, macro new_rows).
 
     - "Published" days are those of stg_spotify__days (a run summary exists: the day's files
       are complete). A day being extracted again is unpublished until it is complete.
@@ -41,7 +41,7 @@
         {%- set read.filter = 'filename in (' ~ chosen | join(', ') ~ ')' if chosen else 'false' -%}
     {%- endif -%}
     {%- if read.files %}
-    select raw.*, days.published_at
+    select raw.*, days.published_at, {{ build_started_at() }} as loaded_at
     from (select * from {{ source('spotify_raw', entity) }} where {{ read.filter }}) as raw
     inner join {{ days }} as days
         on cast(raw.snapshot_date as date) = days.snapshot_date
@@ -49,7 +49,7 @@
         {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'spotify_raw')
             | selectattr('name', 'equalto', entity) | first %}
     select {% for column in node.columns %}cast(null as varchar) as {{ column }}, {% endfor %}
-        cast(null as timestamp) as published_at
+        cast(null as timestamp) as published_at, cast(null as timestamp) as loaded_at
     where false
     {%- endif %}
 {% endmacro %}
@@ -60,10 +60,10 @@
     is in both on a day: what stg_spotify__tracks and stg_spotify__track_artists read. -#}
 {% macro published_track_objects() %}
     select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
-        0 as source_order
+        loaded_at, 0 as source_order
     from ({{ published_rows('top_tracks') }})
     union all
     select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
-        1 as source_order
+        loaded_at, 1 as source_order
     from ({{ published_rows('playlist_tracks') }})
 {% endmacro %}

@@ -15,7 +15,8 @@ album_artists as (
         json_extract_string(artist.value, '$.name') as artist_name,
         cast(artist.key as integer) = 0 as is_primary_artist,
         cast(source.extracted_at as timestamp) as extracted_at,
-        source.published_at
+        source.published_at,
+        source.loaded_at
     from source, json_each(source.album_json, '$.artists') as artist
 
 ),

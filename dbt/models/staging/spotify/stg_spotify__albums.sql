@@ -24,6 +24,7 @@ parsed as (
         data_source,
         access_tier,
         published_at,
+        loaded_at,
         filename
     from source
 
@@ -51,7 +52,8 @@ final as (
         extracted_at,
         data_source,
         access_tier,
-        published_at
+        published_at,
+        loaded_at
     from parsed
     qualify row_number() over (
         partition by album_id, snapshot_date

@@ -13,7 +13,8 @@ final as (
         cast(snapshot_date as date) as snapshot_date,
         json_extract_string(album_json, '$.album_group') as album_group,
         cast(extracted_at as timestamp) as extracted_at,
-        published_at
+        published_at,
+        loaded_at
     from source
     where source = 'artist_albums'
 

@@ -19,7 +19,8 @@ final as (
         cast(extracted_at as timestamp) as extracted_at,
         data_source,
         access_tier,
-        published_at
+        published_at,
+        loaded_at
     from source
 
 )

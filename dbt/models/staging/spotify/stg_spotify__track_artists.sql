@@ -16,6 +16,7 @@ track_artists as (
         cast(artist.key as integer) = 0 as is_primary_artist,
         cast(source.extracted_at as timestamp) as extracted_at,
         source.published_at,
+        source.loaded_at,
         source.source_order
     from source, json_each(source.track_json, '$.artists') as artist
 

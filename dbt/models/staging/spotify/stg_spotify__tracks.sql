@@ -23,7 +23,8 @@ final as (
         cast(json_extract_string(track_json, '$.track_number') as integer) as track_number,
         json_extract_string(track_json, '$.uri') as spotify_uri,
         cast(extracted_at as timestamp) as extracted_at,
-        published_at
+        published_at,
+        loaded_at
     from source
     qualify row_number() over (
         partition by track_id, snapshot_date
