@@ -13,30 +13,26 @@
 -#}
 {% macro attribute_versions(relation, key, attributes) %}
 
-with daily as (
-
-    select * from {{ relation }}
-
-),
-
-carried_forward as (
+with carried_forward as (
 
     select
         {{ key }},
         snapshot_date,
         {%- for attribute in attributes %}
         last_value({{ attribute }} ignore nulls) over (
-            partition by {{ key }}
-            order by snapshot_date
+            partition by {{ key }} order by snapshot_date
             rows between unbounded preceding and current row
-        ) as {{ attribute }}{{ ',' if not loop.last }}
+        ) as {{ attribute }},
         {%- endfor %}
-    from daily
+        min(snapshot_date) over (partition by {{ key }}) as first_seen_date,
+        max(snapshot_date) over (partition by {{ key }}) as last_seen_date
+    from {{ relation }}
 
 ),
 
-hashed as (
+versions as (
 
+    -- The first day of each version: its attributes differ from the previous observed day's.
     select
         *,
         md5(cast(to_json(struct_pack(
@@ -45,39 +41,9 @@ hashed as (
             {%- endfor %}
         )) as varchar)) as attributes_hash
     from carried_forward
-
-),
-
-change_points as (
-
-    select
-        *,
-        attributes_hash is distinct from lag(attributes_hash) over (
-            partition by {{ key }} order by snapshot_date
-        ) as opens_version
-    from hashed
-
-),
-
-numbered as (
-
-    select
-        *,
-        sum(case when opens_version then 1 else 0 end) over (
-            partition by {{ key }} order by snapshot_date
-            rows between unbounded preceding and current row
-        ) as version_number,
-        min(snapshot_date) over (partition by {{ key }}) as first_seen_date,
-        max(snapshot_date) over (partition by {{ key }}) as last_seen_date
-    from change_points
-
-),
-
-versions as (
-
-    select *
-    from numbered
-    where opens_version
+    qualify attributes_hash is distinct from lag(attributes_hash) over (
+        partition by {{ key }} order by snapshot_date
+    )
 
 ),
 
@@ -85,7 +51,8 @@ final as (
 
     select
         {{ key }},
-        cast(version_number as integer) as version_number,
+        cast(row_number() over (partition by {{ key }} order by snapshot_date) as integer)
+            as version_number,
         {%- for attribute in attributes %}
         {{ attribute }},
         {%- endfor %}

@@ -47,7 +47,6 @@ VERSIONS = {
     "int_spotify__track_versions": "track_id",
 }
 SINGULAR_TESTS = {
-    "assert_one_current_snapshot_row_per_key",
     "assert_snapshot_versions_do_not_overlap",
     "assert_fact_track_popularity_grain",
     "assert_one_data_source",
