@@ -1,15 +1,9 @@
 {#-
-    SCD2 history of an entity's descriptive attributes, computed from every daily row of its
-    staging model, so it is a function of the raw days only (whatever order they arrived in).
-
-    - Each attribute is carried forward from its last non-NULL value: a field an API call did
-      not return (Development Mode, or an album only seen as a simplified object that day) is
-      "not observed", not "changed to NULL", so it opens no version.
-    - A version is a run of consecutive observed days (in date order, gaps allowed) with the
-      same attributes; it opens only when one of them changes. valid_from is its first day,
-      valid_to the next version's valid_from (NULL for the current version).
-    - One row per version: key, version_number (1..), the attributes, attributes_hash,
-      valid_from, valid_to, is_current, and the entity's first_seen_date / last_seen_date.
+    SCD2 history of an entity's descriptive attributes from every daily row of `relation`
+    (what it means: the int_spotify__*_versions description). A NULL attribute is "not
+    observed", so it is carried forward from its last value and opens no version; a version
+    opens when the carried-forward attributes change (their hash differs from the previous
+    observed day's), gaps between observed days allowed.
 -#}
 {% macro attribute_versions(relation, key, attributes) %}
 

@@ -1,14 +1,7 @@
 {#-
-    CTEs `day_inputs` and `dates_to_build` of an incremental daily fact (delete+insert on
-    snapshot_date), so that the fact holds the same rows whatever the order days arrive in.
-
-    A fact row of day D depends on the raw data of D and of D - 1 (the day-over-day change).
-    `day_inputs` names, for every published day, those inputs: its published_at and the
-    previous calendar day's (NULL when that day is not published). The fact stores both on
-    every row; a day is (re)built when its inputs differ from what its rows were built from:
-    a new day, a day extracted again, the day after a late or re-extracted day, the day after
-    a gap that has just been filled. Otherwise a day is never read again. A full build builds
-    every day.
+    CTEs `day_inputs` (each published day with its published_at and the previous calendar
+    day's) and `dates_to_build` (the days whose inputs differ from those the fact's rows store;
+    every day in a full build) of an incremental daily fact: docs block daily_fact_incremental.
 -#}
 {% macro fact_dates_to_build(days) %}
 day_inputs as (
