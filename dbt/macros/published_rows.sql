@@ -7,7 +7,9 @@
     - "Not loaded yet": in an incremental run, the published days whose (snapshot_date,
       published_at) is not in the model's table: new days, late days, and days extracted
       again (a new published_at, even when the files are byte-identical). A full build
-      (first run, --full-refresh) reads every published day.
+      (first run, --full-refresh) reads every published day. A day whose run summary counts
+      no row of the entity (an empty playlist file) is never read: its table holds no row of
+      it, so it would be "not loaded" forever.
     - The filter is `filename in (<those days' files>)`, the strings of DuckDB's glob of the
       source's pattern, so DuckDB opens no other file (the sources give their columns: no
       sniffing).
@@ -26,6 +28,7 @@
         {%- set wanted -%}
             select strftime(snapshot_date, '%Y-%m-%d') from (
                 select snapshot_date, published_at from {{ days }}
+                where entity_rows.{{ entity }} is distinct from 0
                 {%- if is_incremental() %}
                 except
                 select snapshot_date, published_at from {{ this }}
