@@ -1,6 +1,6 @@
 {#-
     The raw rows a staging model loads: those of the published days it does not hold yet, each
-    with its day's published_at and the build loading it (`loaded_at`, macro new_rows).
+    with its day's published_at and the build loading it (`loaded_at`, macro build_started_at).
 
     - "Published" days are those of stg_spotify__days (a run summary exists: the day's files
       are complete). A day being extracted again is unpublished until it is complete.
