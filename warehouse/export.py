@@ -3,8 +3,9 @@
 `export_marts()` runs right after a successful `dbt build`, inside the same single-writer pool
 (the Airflow pool `duckdb_writer`), so it never waits for the DuckDB lock. It opens the
 warehouse read-only, writes every model of docs/interfaces.md section 5 that exists to
-`<out_dir>/<model>.parquet` and then `<out_dir>/_build.json`, each atomically (a temporary file
-in the same folder, then `os.replace`), so a reader sees either the old file or the new one.
+`<out_dir>/<model>.parquet` (DuckDB's COPY) and then `<out_dir>/_build.json`, each atomically
+(a temporary file in the same folder, then `os.replace`), so a reader sees either the old file
+or the new one.
 
 CLI: `python -m warehouse.export [--run-results dbt/target/run_results.json]` reads
 `DUCKDB_PATH` and `DATA_DIR` from the environment.
@@ -19,81 +20,38 @@ import os
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from warehouse.models import MART_MODELS
 
 BUILD_FILE = "_build.json"
 # dbt may put the models in `main` or in a custom schema such as `main_marts`; prefer these.
-_SCHEMA_PREFERENCE = ("main", "main_marts", "marts")
+_SCHEMA_PREFERENCE = ["main", "main_marts", "marts"]
 
 
-def _utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _atomic_write_bytes(target: Path, write) -> None:
-    """Call `write(tmp_path)`, then move the temporary file over `target`."""
+@contextmanager
+def atomic_path(target: Path) -> Iterator[str]:
+    """A temporary path beside `target` to write; moved over `target` when the block succeeds,
+    removed when it fails (os.replace is atomic within one folder)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        write(tmp)
+        yield tmp
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _write_json(target: Path, payload: Mapping[str, Any]) -> None:
-    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
-    _atomic_write_bytes(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
-def _find_models(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """Map each exported model that exists to its (schema, table)."""
-    rows = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_name = any(?)",
-        [list(MART_MODELS)],
-    ).fetchall()
-    found: dict[str, tuple[str, str]] = {}
-
-    def rank(schema: str) -> int:
-        return _SCHEMA_PREFERENCE.index(schema) if schema in _SCHEMA_PREFERENCE else 99
-
-    for schema, table in sorted(rows, key=lambda r: (rank(r[0]), r[0])):
-        found.setdefault(table, (schema, table))
-    return found
-
-
-def _qualified(where: tuple[str, str]) -> str:
-    """`"schema"."table"` for the relational API (names come from information_schema)."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in where)
-
-
-def _snapshot_dates(con: duckdb.DuckDBPyConnection, where: tuple[str, str] | None) -> dict:
-    if where is None:
-        return {"first": None, "last": None, "count": 0, "dates": []}
-    relation = con.table(_qualified(where))
-    dates = [
-        row[0].isoformat() if hasattr(row[0], "isoformat") else str(row[0])
-        for row in relation.filter("snapshot_date is not null")
-        .select("snapshot_date")
-        .distinct()
-        .order("snapshot_date")
-        .fetchall()
-    ]
-    return {
-        "first": dates[0] if dates else None,
-        "last": dates[-1] if dates else None,
-        "count": len(dates),
-        "dates": dates,
-    }
+def write_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
+    """Write the rows of `query` to `target` atomically; return how many."""
+    with atomic_path(target) as tmp:
+        return con.execute(f"copy ({query}) to ? (format parquet)", [tmp]).fetchone()[0]
 
 
 def summarize_run_results(run_results: Mapping[str, Any] | str | os.PathLike) -> dict:
@@ -105,23 +63,18 @@ def summarize_run_results(run_results: Mapping[str, Any] | str | os.PathLike) ->
     """
     if not isinstance(run_results, Mapping):
         run_results = json.loads(Path(run_results).read_text(encoding="utf-8"))
-    results = run_results.get("results", [])
     tests: Counter[str] = Counter()
     models: Counter[str] = Counter()
-    test_results = []
-    failed = []
-    for result in results:
+    test_results, failed = [], []
+    for result in run_results.get("results", []):
         unique_id = result.get("unique_id", "")
         status = str(result.get("status", "unknown"))
-        kind = unique_id.split(".", 1)[0]
+        kind, *rest = unique_id.split(".")
         if kind == "test":
             tests[status] += 1
+            name = rest[1] if len(rest) > 1 else unique_id
             test_results.append(
-                {
-                    "name": unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id,
-                    "status": status,
-                    "failures": result.get("failures"),
-                }
+                {"name": name, "status": status, "failures": result.get("failures")}
             )
         elif kind in {"model", "snapshot", "seed"}:
             models[status] += 1
@@ -152,26 +105,35 @@ def export_marts(
     Call it only after a successful build, from the warehouse's single writer: it opens the
     file read-only, which DuckDB refuses while another process holds the write lock.
     """
-    duckdb_path = Path(duckdb_path)
-    out = Path(out_dir)
+    duckdb_path, out = Path(duckdb_path), Path(out_dir)
     if not duckdb_path.is_file():
         raise FileNotFoundError(f"No DuckDB warehouse at {duckdb_path}: run `dbt build` first.")
     out.mkdir(parents=True, exist_ok=True)
 
     exported: dict[str, dict] = {}
+    dates: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        found = _find_models(con)
-        for model in MART_MODELS:
-            if model not in found:
-                continue
-            arrow = con.table(_qualified(found[model])).arrow()
-            if hasattr(arrow, "read_all"):  # DuckDB 2 returns a RecordBatchReader
-                arrow = arrow.read_all()
-            _atomic_write_bytes(
-                out / f"{model}.parquet", lambda tmp, table=arrow: pq.write_table(table, tmp)
-            )
-            exported[model] = {"rows": arrow.num_rows, "file": f"{model}.parquet"}
-        snapshots = _snapshot_dates(con, found.get("fact_track_popularity"))
+        # Each model's preferred schema first (names come from information_schema).
+        found = con.execute(
+            "select table_name, first(table_schema order by "
+            "coalesce(list_position(?, table_schema), 99), table_schema) "
+            "from information_schema.tables where table_catalog = current_database() "
+            "and table_name = any(?) group by table_name",
+            [_SCHEMA_PREFERENCE, list(MART_MODELS)],
+        ).fetchall()
+        relations = {table: f'"{schema}"."{table}"' for table, schema in found}
+        for model in (m for m in MART_MODELS if m in relations):
+            query = f"select * from {relations[model]}"  # noqa: S608 - names from information_schema
+            rows = write_parquet(con, query, out / f"{model}.parquet")
+            exported[model] = {"rows": rows, "file": f"{model}.parquet"}
+        if "fact_track_popularity" in relations:
+            dates = [
+                day.isoformat()
+                for (day,) in con.execute(
+                    f"select distinct snapshot_date from {relations['fact_track_popularity']} "  # noqa: S608
+                    "where snapshot_date is not null order by 1"
+                ).fetchall()
+            ]
 
     # A model the warehouse no longer has must not linger as a stale export.
     missing = [m for m in MART_MODELS if m not in exported]
@@ -179,14 +141,21 @@ def export_marts(
         (out / f"{model}.parquet").unlink(missing_ok=True)
 
     payload = {
-        "exported_at": _utc_now(),
+        "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "duckdb_path": str(duckdb_path),
         "build": dict(build_summary) if build_summary is not None else None,
         "models": exported,
         "missing_models": missing,
-        "snapshot_dates": snapshots,
+        "snapshot_dates": {
+            "first": dates[0] if dates else None,
+            "last": dates[-1] if dates else None,
+            "count": len(dates),
+            "dates": dates,
+        },
     }
-    _write_json(out / BUILD_FILE, payload)
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    with atomic_path(out / BUILD_FILE) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return payload
 
 

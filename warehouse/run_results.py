@@ -22,7 +22,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,49 +56,38 @@ def run_results_path(project_dir: str | os.PathLike) -> Path:
     return Path(target) / "run_results.json"
 
 
-def _rows(adapter_response: Mapping[str, Any] | None) -> int | None:
-    value = (adapter_response or {}).get("rows_affected")
-    return value if isinstance(value, int) and value >= 0 else None
-
-
-def _timing(result: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    for step in result.get("timing") or []:
-        if step.get("name") == "execute":
-            return step.get("started_at"), step.get("completed_at")
-    return None, None
-
-
 def node_rows(run_results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per node of a parsed run_results.json (the table's columns)."""
+    """One row per node of a parsed run_results.json (the table's columns, plus `relation`)."""
     metadata = run_results.get("metadata") or {}
     args = run_results.get("args") or {}
-    command = args.get("which") or args.get("invocation_command")
     rows = []
     for result in run_results.get("results") or []:
         unique_id = result.get("unique_id") or ""
-        parts = unique_id.split(".")
+        parts = unique_id.split(".")  # <type>.<package>.<name>[.<hash of a test>]
         if parts[0] == "operation":  # on-run-start/end hooks: not models or tests
             continue
-        started, completed = _timing(result)
+        timing = {t.get("name"): t for t in result.get("timing") or []}.get("execute", {})
+        rows_affected = (result.get("adapter_response") or {}).get("rows_affected")
         message = result.get("message")
         rows.append(
             {
                 "invocation_id": metadata.get("invocation_id"),
                 "generated_at": metadata.get("generated_at"),
-                "command": command,
+                "command": args.get("which") or args.get("invocation_command"),
                 "unique_id": unique_id,
-                # <type>.<package>.<name>[.<hash of a test>]
                 "name": parts[2] if len(parts) > 2 else unique_id,
                 "resource_type": parts[0] or None,
                 "status": str(result.get("status")),
-                "rows_affected": _rows(result.get("adapter_response")),
+                "rows_affected": rows_affected
+                if isinstance(rows_affected, int) and rows_affected >= 0
+                else None,
                 "relation_rows": None,
                 "relation": result.get("relation_name"),
                 "execution_seconds": round(float(result.get("execution_time") or 0.0), 3),
                 "failures": result.get("failures"),
                 "message": message[:_TEXT_LIMIT] if isinstance(message, str) else None,
-                "started_at": started,
-                "completed_at": completed,
+                "started_at": timing.get("started_at"),
+                "completed_at": timing.get("completed_at"),
             }
         )
     return rows
@@ -112,14 +101,13 @@ def count_relation_rows(con, rows: list[dict[str, Any]]) -> None:
 
     for row in rows:
         relation = row.get("relation")
-        if row["resource_type"] not in ("model", "snapshot", "seed") or not relation:
-            continue
-        if row["status"] not in ("success", "no-op"):
-            continue
-        try:
-            row["relation_rows"] = con.execute(f"select count(*) from {relation}").fetchone()[0]  # noqa: S608 - dbt's quoted relation name
-        except duckdb.Error:
-            row["relation_rows"] = None
+        if (
+            relation
+            and row["resource_type"] in ("model", "snapshot", "seed")
+            and row["status"] in ("success", "no-op")
+        ):
+            with suppress(duckdb.Error):
+                row["relation_rows"] = con.execute(f"select count(*) from {relation}").fetchone()[0]  # noqa: S608 - dbt's quoted relation name
 
 
 def event_nodes(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -165,23 +153,12 @@ def append_history(con, rows: list[Mapping[str, Any]]) -> int:
 
 def export_history(con, out_dir: str | os.PathLike) -> Path:
     """Write the whole history to `<out_dir>/dbt_run_results.parquet`, atomically."""
-    import tempfile
+    from warehouse.export import write_parquet
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / PARQUET
-    fd, tmp = tempfile.mkstemp(prefix=f".{PARQUET}.", suffix=".tmp", dir=out)
-    os.close(fd)
-    try:
-        con.execute(
-            f"copy (select * from {SCHEMA}.{TABLE} order by generated_at, invocation_id, "  # noqa: S608
-            "unique_id) to ? (format parquet)",
-            [tmp],
-        )
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = Path(out_dir) / PARQUET
+    target.parent.mkdir(parents=True, exist_ok=True)
+    order = "order by generated_at, invocation_id, unique_id"
+    write_parquet(con, f"select * from {SCHEMA}.{TABLE} {order}", target)  # noqa: S608
     return target
 
 
@@ -196,12 +173,9 @@ def record(
         count_relation_rows(con, rows)
         append_history(con, rows)
         export_history(con, marts_dir)
-    log.info("%d node results of dbt invocation %s recorded in %s", len(rows), _id(rows), TABLE)
+    invocation = rows[0]["invocation_id"] if rows else None
+    log.info("%d node results of dbt invocation %s recorded in %s", len(rows), invocation, TABLE)
     return rows
-
-
-def _id(rows: list[Mapping[str, Any]]) -> str | None:
-    return rows[0]["invocation_id"] if rows else None
 
 
 @dataclass
@@ -212,23 +186,18 @@ class BuildRecord:
 
     @property
     def invocation_id(self) -> str | None:
-        return _id(self.rows)
+        return self.rows[0]["invocation_id"] if self.rows else None
 
     def summary(self, build_summary: Mapping[str, Any]) -> dict[str, Any]:
         """The build summary with this build's invocation id and per-node results."""
-        summary = dict(build_summary)
+        summary = {**build_summary, "nodes": event_nodes(self.rows)}
         if self.invocation_id:
             summary["invocation_id"] = self.invocation_id
-        summary["nodes"] = event_nodes(self.rows)
         return summary
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+    return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
 
 
 @contextmanager

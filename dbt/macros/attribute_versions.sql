@@ -1,42 +1,32 @@
 {#-
-    SCD2 history of an entity's descriptive attributes, computed from every daily row of its
-    staging model, so it is a function of the raw days only (whatever order they arrived in).
-
-    - Each attribute is carried forward from its last non-NULL value: a field an API call did
-      not return (Development Mode, or an album only seen as a simplified object that day) is
-      "not observed", not "changed to NULL", so it opens no version.
-    - A version is a run of consecutive observed days (in date order, gaps allowed) with the
-      same attributes; it opens only when one of them changes. valid_from is its first day,
-      valid_to the next version's valid_from (NULL for the current version).
-    - One row per version: key, version_number (1..), the attributes, attributes_hash,
-      valid_from, valid_to, is_current, and the entity's first_seen_date / last_seen_date.
+    SCD2 history of an entity's descriptive attributes from every daily row of `relation`
+    (what it means: the int_spotify__*_versions description). A NULL attribute is "not
+    observed", so it is carried forward from its last value and opens no version; a version
+    opens when the carried-forward attributes change (their hash differs from the previous
+    observed day's), gaps between observed days allowed.
 -#}
 {% macro attribute_versions(relation, key, attributes) %}
 
-with daily as (
-
-    select * from {{ relation }}
-
-),
-
-carried_forward as (
+with carried_forward as (
 
     select
         {{ key }},
         snapshot_date,
         {%- for attribute in attributes %}
         last_value({{ attribute }} ignore nulls) over (
-            partition by {{ key }}
-            order by snapshot_date
+            partition by {{ key }} order by snapshot_date
             rows between unbounded preceding and current row
-        ) as {{ attribute }}{{ ',' if not loop.last }}
+        ) as {{ attribute }},
         {%- endfor %}
-    from daily
+        min(snapshot_date) over (partition by {{ key }}) as first_seen_date,
+        max(snapshot_date) over (partition by {{ key }}) as last_seen_date
+    from {{ relation }}
 
 ),
 
-hashed as (
+versions as (
 
+    -- The first day of each version: its attributes differ from the previous observed day's.
     select
         *,
         md5(cast(to_json(struct_pack(
@@ -45,39 +35,9 @@ hashed as (
             {%- endfor %}
         )) as varchar)) as attributes_hash
     from carried_forward
-
-),
-
-change_points as (
-
-    select
-        *,
-        attributes_hash is distinct from lag(attributes_hash) over (
-            partition by {{ key }} order by snapshot_date
-        ) as opens_version
-    from hashed
-
-),
-
-numbered as (
-
-    select
-        *,
-        sum(case when opens_version then 1 else 0 end) over (
-            partition by {{ key }} order by snapshot_date
-            rows between unbounded preceding and current row
-        ) as version_number,
-        min(snapshot_date) over (partition by {{ key }}) as first_seen_date,
-        max(snapshot_date) over (partition by {{ key }}) as last_seen_date
-    from change_points
-
-),
-
-versions as (
-
-    select *
-    from numbered
-    where opens_version
+    qualify attributes_hash is distinct from lag(attributes_hash) over (
+        partition by {{ key }} order by snapshot_date
+    )
 
 ),
 
@@ -85,7 +45,8 @@ final as (
 
     select
         {{ key }},
-        cast(version_number as integer) as version_number,
+        cast(row_number() over (partition by {{ key }} order by snapshot_date) as integer)
+            as version_number,
         {%- for attribute in attributes %}
         {{ attribute }},
         {%- endfor %}

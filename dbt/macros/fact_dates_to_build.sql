@@ -1,14 +1,7 @@
 {#-
-    CTEs `day_inputs` and `dates_to_build` of an incremental daily fact (delete+insert on
-    snapshot_date), so that the fact holds the same rows whatever the order days arrive in.
-
-    A fact row of day D depends on the raw data of D and of D - 1 (the day-over-day change).
-    `day_inputs` names, for every published day, those inputs: its published_at and the
-    previous calendar day's (NULL when that day is not published). The fact stores both on
-    every row; a day is (re)built when its inputs differ from what its rows were built from:
-    a new day, a day extracted again, the day after a late or re-extracted day, the day after
-    a gap that has just been filled. Otherwise a day is never read again. A full build builds
-    every day.
+    CTEs `day_inputs` (each published day with its published_at and the previous calendar
+    day's) and `dates_to_build` (the days whose inputs differ from those the fact's rows store;
+    every day in a full build) of an incremental daily fact: docs block daily_fact_incremental.
 -#}
 {% macro fact_dates_to_build(days) %}
 day_inputs as (
@@ -25,15 +18,63 @@ day_inputs as (
 
 dates_to_build as (
 
-    {%- if is_incremental() %}
     select snapshot_date from (
         select snapshot_date, published_at, previous_day_published_at from day_inputs
+        {%- if is_incremental() %}
         except
         select distinct snapshot_date, published_at, previous_day_published_at from {{ this }}
+        {%- endif %}
     )
-    {%- else %}
-    select snapshot_date from day_inputs
-    {%- endif %}
 
 )
+{% endmacro %}
+
+
+{#-
+    A daily fact of one entity (fact_artist_popularity, fact_album_popularity): one row per key
+    and snapshot date of `relation`, with each measure (a mapping name -> staging column) and
+    its change since the previous calendar day (NULL when that day has no row or either value
+    is NULL). Only the dates to build are built (above).
+-#}
+{% macro entity_daily_fact(relation, key, measures) %}
+with days as (
+
+    select * from {{ ref('stg_spotify__days') }}
+
+),
+
+measured as (
+
+    select * from {{ relation }}
+
+),
+
+{{ fact_dates_to_build('days') }},
+
+final as (
+
+    select
+        todays.{{ key }},
+        todays.snapshot_date,
+        cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
+        {%- for name, column in measures.items() %}
+        todays.{{ column }} as {{ name }},
+        {%- endfor %}
+        {%- for name, column in measures.items() %}
+        todays.{{ column }} - previous_day.{{ column }} as {{ name }}_change,
+        {%- endfor %}
+        todays.extracted_at,
+        day_inputs.published_at,
+        day_inputs.previous_day_published_at
+    from measured as todays
+    inner join day_inputs
+        on todays.snapshot_date = day_inputs.snapshot_date
+    left join measured as previous_day
+        on todays.{{ key }} = previous_day.{{ key }}
+        and todays.snapshot_date - 1 = previous_day.snapshot_date
+    where todays.snapshot_date in (select snapshot_date from dates_to_build)
+
+)
+
+select * from final
 {% endmacro %}

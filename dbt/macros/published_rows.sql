@@ -1,33 +1,72 @@
 {#-
-    The rows of a raw source's published days not loaded yet: `select * from <source> where
-    <published_files(entity)>` (macro published_files), for an entity that not every published
-    day has. `playlist_tracks` is written since playlists are tracked: the days published
-    before have no file, and a raw layer may have none at all, where DuckDB's read_csv would
-    stop with "No files found". Then this is an empty select with the source's documented
-    columns (all text, as the source reads them). The source is referenced either way, for
-    the lineage.
+    The raw rows a staging model loads: those of the published days it does not hold yet, each
+    with its day's published_at and the build loading it (`loaded_at`, macro build_started_at).
+
+    - "Published" days are those of stg_spotify__days (a run summary exists: the day's files
+      are complete). A day being extracted again is unpublished until it is complete.
+    - "Not loaded yet": in an incremental run, the published days whose (snapshot_date,
+      published_at) is not in the model's table: new days, late days, and days extracted
+      again (a new published_at, even when the files are byte-identical). A full build
+      (first run, --full-refresh) reads every published day. A day whose run summary counts
+      no row of the entity (an empty playlist file) is never read: its table holds no row of
+      it, so it would be "not loaded" forever.
+    - The filter is `filename in (<those days' files>)`, the strings of DuckDB's glob of the
+      source's pattern, so DuckDB opens no other file (the sources give their columns: no
+      sniffing).
+    - An entity with no file at all (`playlist_tracks` before playlists were tracked) gives no
+      rows, with the source's documented columns, where read_csv would stop with "No files
+      found".
+
+    At parse time, in unit tests, or before the days table exists, every row is read.
 -#}
-{% macro published_rows(source_name, table_name) %}
-    {%- set relation = source(source_name, table_name) -%}
-    {%- if execute and model.resource_type != 'unit_test' and not raw_files_exist(table_name) -%}
-        {%- set node = graph.sources.values()
-            | selectattr('source_name', 'equalto', source_name)
-            | selectattr('name', 'equalto', table_name) | first -%}
-        select
-        {%- for column in node.columns %}
-            cast(null as varchar) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-        where false
-    {%- else -%}
-        select * from {{ relation }}
-        where {{ published_files(table_name) }}
+{% macro published_rows(entity) %}
+    {%- set days = ref('stg_spotify__days') -%}
+    {%- set read = namespace(filter='true', files=['any']) -%}
+    {%- if execute and model.resource_type != 'unit_test' and load_relation(days) is not none -%}
+        {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
+        {%- set read.files = run_query("select file from glob('" ~ pattern ~ "')").columns[0].values() -%}
+        {%- set wanted -%}
+            select strftime(snapshot_date, '%Y-%m-%d') from (
+                select snapshot_date, published_at from {{ days }}
+                where entity_rows.{{ entity }} is distinct from 0
+                {%- if is_incremental() %}
+                except
+                select snapshot_date, published_at from {{ this }}
+                {%- endif %}
+            )
+        {%- endset -%}
+        {%- set wanted = run_query(wanted).columns[0].values() | list -%}
+        {#- Files are named <YYYY-MM-DD>.csv.gz (ingestion.raw_writer.raw_path). -#}
+        {%- set chosen = [] -%}
+        {%- for file in read.files if file.split('/')[-1][:10] in wanted -%}
+            {%- do chosen.append("'" ~ file.replace("'", "''") ~ "'") -%}
+        {%- endfor -%}
+        {%- set read.filter = 'filename in (' ~ chosen | join(', ') ~ ')' if chosen else 'false' -%}
     {%- endif -%}
+    {%- if read.files %}
+    select raw.*, days.published_at, {{ build_started_at() }} as loaded_at
+    from (select * from {{ source('spotify_raw', entity) }} where {{ read.filter }}) as raw
+    inner join {{ days }} as days
+        on cast(raw.snapshot_date as date) = days.snapshot_date
+    {%- else -%}
+        {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'spotify_raw')
+            | selectattr('name', 'equalto', entity) | first %}
+    select {% for column in node.columns %}cast(null as varchar) as {{ column }}, {% endfor %}
+        cast(null as timestamp) as published_at, cast(null as timestamp) as loaded_at
+    where false
+    {%- endif %}
 {% endmacro %}
 
 
-{#- Whether the raw layer holds at least one file of `entity` (the pattern of the sources). -#}
-{% macro raw_files_exist(entity) %}
-    {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
-    {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
-    {{ return(found > 0) }}
+{#- The track objects of the top tracks and of the playlist tracks alike (a playlist track is
+    described like a top track), source_order 0 (top tracks) before 1 (playlists) when a track
+    is in both on a day: what stg_spotify__tracks and stg_spotify__track_artists read. -#}
+{% macro published_track_objects() %}
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
+        loaded_at, 0 as source_order
+    from ({{ published_rows('top_tracks') }})
+    union all
+    select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
+        loaded_at, 1 as source_order
+    from ({{ published_rows('playlist_tracks') }})
 {% endmacro %}

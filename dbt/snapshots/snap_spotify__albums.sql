@@ -1,22 +1,12 @@
 {% snapshot snap_spotify__albums %}
 {#- What the warehouse knew of each album's descriptive attributes, build after build
-    (docs: snapshot_audit_log). -#}
-{{ config(
-    unique_key='album_id',
-    strategy='check',
-    check_cols=['album_name', 'album_type', 'total_tracks', 'release_date', 'release_date_precision', 'label', 'primary_artist_id'],
-    hard_deletes='ignore'
-) }}
+    (docs: snapshot_audit_log): the key and the attributes of its current version. -#}
+{{ config(unique_key='album_id', strategy='check', check_cols='all', hard_deletes='ignore') }}
 
-select
-    album_id,
-    album_name,
-    album_type,
-    total_tracks,
-    release_date,
-    release_date_precision,
-    label,
-    primary_artist_id
+select * exclude (
+    version_number, attributes_hash, valid_from, valid_to, is_current, first_seen_date,
+    last_seen_date
+)
 from {{ ref('int_spotify__album_versions') }}
 where is_current
 

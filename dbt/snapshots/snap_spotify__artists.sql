@@ -1,17 +1,12 @@
 {% snapshot snap_spotify__artists %}
 {#- What the warehouse knew of each artist's descriptive attributes, build after build
-    (docs: snapshot_audit_log). -#}
-{{ config(
-    unique_key='artist_id',
-    strategy='check',
-    check_cols=['artist_name', 'genres'],
-    hard_deletes='ignore'
-) }}
+    (docs: snapshot_audit_log): the key and the attributes of its current version. -#}
+{{ config(unique_key='artist_id', strategy='check', check_cols='all', hard_deletes='ignore') }}
 
-select
-    artist_id,
-    artist_name,
-    genres
+select * exclude (
+    version_number, attributes_hash, valid_from, valid_to, is_current, first_seen_date,
+    last_seen_date
+)
 from {{ ref('int_spotify__artist_versions') }}
 where is_current
 

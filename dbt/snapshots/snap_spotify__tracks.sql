@@ -1,23 +1,12 @@
 {% snapshot snap_spotify__tracks %}
 {#- What the warehouse knew of each track's descriptive attributes, build after build
-    (docs: snapshot_audit_log). -#}
-{{ config(
-    unique_key='track_id',
-    strategy='check',
-    check_cols=['track_name', 'album_id', 'primary_artist_id', 'duration_ms', 'is_explicit', 'isrc', 'disc_number', 'track_number'],
-    hard_deletes='ignore'
-) }}
+    (docs: snapshot_audit_log): the key and the attributes of its current version. -#}
+{{ config(unique_key='track_id', strategy='check', check_cols='all', hard_deletes='ignore') }}
 
-select
-    track_id,
-    track_name,
-    album_id,
-    primary_artist_id,
-    duration_ms,
-    is_explicit,
-    isrc,
-    disc_number,
-    track_number
+select * exclude (
+    version_number, attributes_hash, valid_from, valid_to, is_current, first_seen_date,
+    last_seen_date
+)
 from {{ ref('int_spotify__track_versions') }}
 where is_current
 

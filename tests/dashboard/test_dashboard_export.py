@@ -63,27 +63,47 @@ def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
     old_build = (out / "_build.json").read_text()
 
     replaced = []
-    real_replace, real_write = os.replace, pq.write_table
+    real_replace = os.replace
 
     def spy_replace(src, dst):
         replaced.append((os.path.dirname(src), os.path.dirname(dst), os.path.basename(dst)))
         real_replace(src, dst)
 
-    def failing_write(table, where):
-        if table.num_rows == 144:  # fact_track_popularity, the first model
-            raise OSError("disk full")
-        return real_write(table, where)
+    class FailingConnection:
+        """The read-only connection, whose COPY to a file fails half-written (disk full)."""
 
+        def __init__(self, con):
+            self.con = con
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.con.close()
+
+        def execute(self, sql, params=None):
+            if sql.startswith("copy"):
+                with open(params[0], "wb") as half_written:
+                    half_written.write(b"PAR1")
+                raise duckdb.IOException("disk full")
+            return self.con.execute(sql, params)
+
+    real_connect = duckdb.connect
     monkeypatch.setattr(export.os, "replace", spy_replace)
-    monkeypatch.setattr(export.pq, "write_table", failing_write)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(
+        export.duckdb, "connect", lambda *a, **k: FailingConnection(real_connect(*a, **k))
+    )
+    with pytest.raises(duckdb.IOException, match="disk full"):
         export_marts(warehouse, out)
     assert replaced == []
     assert {m: (out / f"{m}.parquet").read_bytes() for m in MART_MODELS} == old
     assert (out / "_build.json").read_text() == old_build
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
-    monkeypatch.setattr(export.pq, "write_table", real_write)
+    monkeypatch.setattr(export.duckdb, "connect", real_connect)
     export_marts(warehouse, out)
     # Every file was written next to its target, then moved over it; _build.json last.
     assert all(src == dst == str(out) for src, dst, _ in replaced)

@@ -47,7 +47,6 @@ VERSIONS = {
     "int_spotify__track_versions": "track_id",
 }
 SINGULAR_TESTS = {
-    "assert_one_current_snapshot_row_per_key",
     "assert_snapshot_versions_do_not_overlap",
     "assert_fact_track_popularity_grain",
     "assert_one_data_source",
@@ -630,6 +629,35 @@ def test_bad_raw_file_fails_the_build_on_the_right_test(
     for resource_type in ("model", "snapshot", "unit_test"):
         assert not result.failed(resource_type), result.output[-4000:]
     assert f"Failure in test {failing_test}" in result.output
+
+
+def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
+    """Staging tests check the rows the build loaded (`where: loaded_by_this_build`), not the
+    history: a bad row of an earlier day does not fail the next daily build, `dbt test` on its
+    own (every row) finds it, and a bad new day fails its build."""
+    wh = Warehouse(tmp_path)
+    days = snapshot_dates()
+    copy_days(raw_source["extended"], wh.data_dir, days[:1])
+    wh.build()
+    loaded_first = wh.query("select distinct loaded_at from stg_spotify__tracks")
+    with duckdb.connect(str(wh.duckdb_path)) as con:
+        con.execute("update stg_spotify__tracks set popularity = 150")
+    failing = "popularity_in_range_stg_spotify__tracks_popularity"
+
+    copy_days(raw_source["extended"], wh.data_dir, days[1:2])
+    daily = wh.dbt("build")
+    assert daily.returncode == 0, daily.output[-4000:]
+    assert any(failing in r["unique_id"] and r["status"] == "pass" for r in daily.results)
+    loaded = wh.query("select snapshot_date, loaded_at from stg_spotify__tracks group by all")
+    assert len(loaded) == 2
+    assert (days[0], loaded_first[0][0]) in loaded
+
+    assert failing in wh.dbt("test").failed()
+
+    copy_days(raw_source["extended"], wh.data_dir, days[2:3], publish=False)
+    _popularity_150(wh.data_dir, days[2])
+    copy_days(raw_source["extended"], wh.data_dir, days[2:3], entities=())
+    assert failing in wh.dbt("build").failed()
 
 
 def test_missing_raw_files_give_a_clear_error(tmp_path):

@@ -1,59 +1,7 @@
--- Incremental, delete+insert on snapshot_date (dbt_project.yml): only the days whose inputs
--- changed are built (macro fact_dates_to_build).
-
-with days as (
-
-    select * from {{ ref('stg_spotify__days') }}
-
-),
-
-albums as (
-
-    -- Only full album objects carry popularity (simplified discography entries do not).
-    select * from {{ ref('stg_spotify__albums') }}
-    where has_full_details
-
-),
-
-{{ fact_dates_to_build('days') }},
-
-todays as (
-
-    select *
-    from albums
-    where snapshot_date in (select snapshot_date from dates_to_build)
-
-),
-
-previous_day as (
-
-    select
-        album_id,
-        snapshot_date + 1 as next_snapshot_date,
-        popularity as previous_popularity
-    from albums
-    where snapshot_date + 1 in (select snapshot_date from dates_to_build)
-
-),
-
-final as (
-
-    select
-        todays.album_id,
-        todays.snapshot_date,
-        cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
-        todays.popularity,
-        todays.popularity - previous_day.previous_popularity as popularity_change,
-        todays.extracted_at,
-        day_inputs.published_at,
-        day_inputs.previous_day_published_at
-    from todays
-    inner join day_inputs
-        on todays.snapshot_date = day_inputs.snapshot_date
-    left join previous_day
-        on todays.album_id = previous_day.album_id
-        and todays.snapshot_date = previous_day.next_snapshot_date
-
-)
-
-select * from final
+-- Incremental (dbt_project.yml): only the days whose inputs changed are built (macro's doc).
+-- Only full album objects carry popularity (simplified discography entries do not).
+{{ entity_daily_fact(
+    '(select * from ' ~ ref('stg_spotify__albums') ~ ' where has_full_details)',
+    key='album_id',
+    measures={'popularity': 'popularity'}
+) }}

@@ -1,13 +1,7 @@
--- Incremental, delete+insert on snapshot_date (dbt_project.yml): a row depends on its own day
--- only, so only the days published (again) since the last build are built.
+-- Incremental (dbt_project.yml): a row depends on its own day only, so only the days
+-- published (again) since the last build are built.
 
-with days as (
-
-    select * from {{ ref('stg_spotify__days') }}
-
-),
-
-playlist_tracks as (
+with playlist_tracks as (
 
     select * from {{ ref('stg_spotify__playlist_tracks') }}
 
@@ -15,15 +9,13 @@ playlist_tracks as (
 
 dates_to_build as (
 
-    {%- if is_incremental() %}
     select snapshot_date from (
-        select snapshot_date, published_at from days
+        select snapshot_date, published_at from {{ ref('stg_spotify__days') }}
+        {%- if is_incremental() %}
         except
-        select distinct snapshot_date, published_at from {{ this }}
+        select snapshot_date, published_at from {{ this }}
+        {%- endif %}
     )
-    {%- else %}
-    select snapshot_date from days
-    {%- endif %}
 
 ),
 

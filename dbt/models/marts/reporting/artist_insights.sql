@@ -13,30 +13,6 @@ albums as (
 
 ),
 
-tracks as (
-
-    select * from {{ ref('dim_track') }}
-
-),
-
-track_facts as (
-
-    select * from {{ ref('fact_track_popularity') }}
-
-),
-
-discographies as (
-
-    select * from {{ ref('stg_spotify__artist_albums') }}
-
-),
-
-rankings as (
-
-    select * from {{ ref('stg_spotify__top_tracks') }}
-
-),
-
 album_stats as (
 
     select
@@ -46,50 +22,35 @@ album_stats as (
         round(avg(albums.total_tracks), 1) as avg_tracks_per_album,
         min(albums.release_date) as first_release_date,
         max(albums.release_date) as latest_release_date
-    from discographies
+    from {{ ref('stg_spotify__artist_albums') }} as discographies
     inner join albums
         on discographies.album_id = albums.album_id
-    group by discographies.tracked_artist_id, discographies.snapshot_date
+    group by all
 
 ),
 
-ranked_tracks as (
+track_stats as (
 
     -- Each tracked artist's own top-tracks list that day (a collaboration counts for both
     -- artists here, unlike in the fact, which keeps one row per track).
     select
         rankings.tracked_artist_id as artist_id,
         rankings.snapshot_date,
-        rankings.top_track_rank,
-        tracks.track_name,
-        albums.album_name,
-        track_facts.popularity,
-        tracks.duration_ms,
-        tracks.is_explicit
-    from rankings
-    left join track_facts
+        count(*) as top_track_count,
+        round(avg(track_facts.popularity), 1) as avg_track_popularity,
+        round(avg(tracks.duration_ms) / 60000.0, 2) as avg_track_duration_minutes,
+        round(avg(case when tracks.is_explicit then 1.0 else 0.0 end), 4) as explicit_track_share,
+        min_by(tracks.track_name, rankings.top_track_rank) as top_track_name,
+        min_by(albums.album_name, rankings.top_track_rank) as top_track_album_name
+    from {{ ref('stg_spotify__top_tracks') }} as rankings
+    left join {{ ref('fact_track_popularity') }} as track_facts
         on rankings.track_id = track_facts.track_id
         and rankings.snapshot_date = track_facts.snapshot_date
-    left join tracks
+    left join {{ ref('dim_track') }} as tracks
         on rankings.track_id = tracks.track_id
     left join albums
         on tracks.album_id = albums.album_id
-
-),
-
-track_stats as (
-
-    select
-        artist_id,
-        snapshot_date,
-        count(*) as top_track_count,
-        round(avg(popularity), 1) as avg_track_popularity,
-        round(avg(duration_ms) / 60000.0, 2) as avg_track_duration_minutes,
-        round(avg(case when is_explicit then 1.0 else 0.0 end), 4) as explicit_track_share,
-        min_by(track_name, top_track_rank) as top_track_name,
-        min_by(album_name, top_track_rank) as top_track_album_name
-    from ranked_tracks
-    group by artist_id, snapshot_date
+    group by all
 
 ),
 
@@ -101,16 +62,8 @@ final as (
         artist_days.artist_name,
         artist_days.popularity,
         artist_days.followers,
-        album_stats.album_count,
-        album_stats.avg_tracks_per_album,
-        album_stats.first_release_date,
-        album_stats.latest_release_date,
-        track_stats.top_track_count,
-        track_stats.avg_track_popularity,
-        track_stats.avg_track_duration_minutes,
-        track_stats.explicit_track_share,
-        track_stats.top_track_name,
-        track_stats.top_track_album_name
+        album_stats.* exclude (artist_id, snapshot_date),
+        track_stats.* exclude (artist_id, snapshot_date)
     from artist_days
     left join album_stats
         on artist_days.artist_id = album_stats.artist_id

@@ -31,30 +31,23 @@ track_facts as (
 latest_popularity as (
 
     -- Measurements come from the fact: the popularity of each track's latest snapshot.
-    select
-        track_id,
-        arg_max(popularity, snapshot_date) as popularity
+    select track_id, arg_max(popularity, snapshot_date) as popularity
     from track_facts
     group by track_id
 
 ),
 
-latest_track_artists as (
-
-    -- The artist list of each track's latest snapshot.
-    select *
-    from track_artists
-    qualify snapshot_date = max(snapshot_date) over (partition by track_id)
-
-),
-
 artist_lists as (
 
+    -- The artist list of each track's latest snapshot.
     select
         track_id,
         string_agg(artist_name, ', ' order by artist_position) as artist_names,
         list(artist_id order by artist_position) as artist_ids
-    from latest_track_artists
+    from track_artists
+    where (track_id, snapshot_date) in (
+        select (track_id, max(snapshot_date)) from track_artists group by track_id
+    )
     group by track_id
 
 ),

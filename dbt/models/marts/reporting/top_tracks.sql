@@ -28,36 +28,22 @@ albums as (
 
 ),
 
-previous_day as (
+named as (
 
     select
-        track_id,
-        snapshot_date + 1 as next_snapshot_date,
-        top_track_rank as previous_top_track_rank
-    from facts
-
-),
-
-joined as (
-
-    select
-        facts.track_id,
-        facts.snapshot_date,
-        facts.date_key,
+        facts.*,
         coalesce(tracks.track_name, facts.track_id) as track_name,
-        facts.artist_id,
         coalesce(own_artists.artist_name, facts.artist_id) as artist_name,
-        facts.tracked_artist_id,
         coalesce(tracked_artists.artist_name, facts.tracked_artist_id) as tracked_artist_name,
-        facts.album_id,
+        -- The tracked artist whose top tracks held the track, when it is not the track's own.
+        case when facts.tracked_artist_id <> facts.artist_id then
+            coalesce(tracked_artists.artist_name, facts.tracked_artist_id)
+        end as via_artist_name,
         albums.album_name,
         albums.release_date,
         albums.release_date_precision,
-        facts.popularity,
-        facts.popularity_change,
-        facts.top_track_rank,
         -- Positive: the track climbed in its tracked artist's list since the previous day.
-        previous_day.previous_top_track_rank - facts.top_track_rank as top_track_rank_change,
+        previous_day.top_track_rank - facts.top_track_rank as top_track_rank_change,
         round(tracks.duration_ms / 60000.0, 2) as duration_minutes,
         tracks.is_explicit
     from facts
@@ -69,9 +55,9 @@ joined as (
         on facts.tracked_artist_id = tracked_artists.artist_id
     left join albums
         on facts.album_id = albums.album_id
-    left join previous_day
+    left join facts as previous_day
         on facts.track_id = previous_day.track_id
-        and facts.snapshot_date = previous_day.next_snapshot_date
+        and facts.snapshot_date - 1 = previous_day.snapshot_date
 
 ),
 
@@ -86,14 +72,9 @@ final as (
         artist_name,
         tracked_artist_id,
         tracked_artist_name,
-        -- The tracked artist whose top tracks held the track, when it is not the track's own.
-        case when tracked_artist_id <> artist_id then tracked_artist_name end as via_artist_name,
+        via_artist_name,
         track_name || ' · ' || artist_name
-        || coalesce(
-            ' (via ' || case when tracked_artist_id <> artist_id then tracked_artist_name end
-            || ')',
-            ''
-        ) as track_label,
+        || coalesce(' (via ' || via_artist_name || ')', '') as track_label,
         album_id,
         album_name,
         release_date,
@@ -110,7 +91,7 @@ final as (
         top_track_rank_change,
         duration_minutes,
         is_explicit
-    from joined
+    from named
 
 )
 

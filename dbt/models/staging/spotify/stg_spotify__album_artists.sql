@@ -1,14 +1,7 @@
 with source as (
 
-    -- Only the files of the published days this table does not hold yet (macro's doc).
-    select * from {{ source('spotify_raw', 'albums') }}
-    where {{ published_files('albums') }}
-
-),
-
-days as (
-
-    select * from {{ ref('stg_spotify__days') }}
+    -- The published days this table does not hold yet (macro's doc).
+    {{ published_rows('albums') }}
 
 ),
 
@@ -16,16 +9,19 @@ album_artists as (
 
     select
         source.album_id,
+        json_extract_string(artist.value, '$.id') as artist_id,
         cast(source.snapshot_date as date) as snapshot_date,
         cast(artist.key as integer) + 1 as artist_position,
-        json_extract_string(artist.value, '$.id') as artist_id,
         json_extract_string(artist.value, '$.name') as artist_name,
-        cast(source.extracted_at as timestamp) as extracted_at
+        cast(artist.key as integer) = 0 as is_primary_artist,
+        cast(source.extracted_at as timestamp) as extracted_at,
+        source.published_at,
+        source.loaded_at
     from source, json_each(source.album_json, '$.artists') as artist
 
 ),
 
-deduplicated as (
+final as (
 
     select *
     from album_artists
@@ -33,23 +29,6 @@ deduplicated as (
         partition by album_id, artist_id, snapshot_date
         order by extracted_at desc, artist_position
     ) = 1
-
-),
-
-final as (
-
-    select
-        deduplicated.album_id,
-        deduplicated.artist_id,
-        deduplicated.snapshot_date,
-        deduplicated.artist_position,
-        deduplicated.artist_name,
-        deduplicated.artist_position = 1 as is_primary_artist,
-        deduplicated.extracted_at,
-        days.published_at
-    from deduplicated
-    inner join days
-        on deduplicated.snapshot_date = days.snapshot_date
 
 )
 

@@ -16,7 +16,9 @@ final as (
         mode as data_source,
         tier as access_tier,
         cast(extracted_at as timestamp) as extracted_at,
-        cast(published_at as timestamp) as published_at
+        cast(published_at as timestamp) as published_at,
+        "rows" as entity_rows,
+        {{ build_started_at() }} as loaded_at
     from source
 
 )

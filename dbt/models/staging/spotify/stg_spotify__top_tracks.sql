@@ -1,18 +1,11 @@
 with source as (
 
-    -- Only the files of the published days this table does not hold yet (macro's doc).
-    select * from {{ source('spotify_raw', 'top_tracks') }}
-    where {{ published_files('top_tracks') }}
+    -- The published days this table does not hold yet (macro's doc).
+    {{ published_rows('top_tracks') }}
 
 ),
 
-days as (
-
-    select * from {{ ref('stg_spotify__days') }}
-
-),
-
-renamed as (
+final as (
 
     select
         cast(snapshot_date as date) as snapshot_date,
@@ -22,26 +15,10 @@ renamed as (
         source as ranking_source,
         cast(extracted_at as timestamp) as extracted_at,
         data_source,
-        access_tier
+        access_tier,
+        published_at,
+        loaded_at
     from source
-
-),
-
-final as (
-
-    select
-        renamed.snapshot_date,
-        renamed.tracked_artist_id,
-        renamed.top_track_rank,
-        renamed.track_id,
-        renamed.ranking_source,
-        renamed.extracted_at,
-        renamed.data_source,
-        renamed.access_tier,
-        days.published_at
-    from renamed
-    inner join days
-        on renamed.snapshot_date = days.snapshot_date
 
 )
 
