@@ -76,7 +76,8 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
     with recorded_build(
         project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
     ) as results:
-        summary = results.summary(build())
+        built = build()
+    summary = results.summary(built)  # with the per-node rows recorded on leaving the block
     payload = export(summary)
     docs = docs_generate()
     from warehouse.models import MART_MODELS
