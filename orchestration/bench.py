@@ -195,6 +195,9 @@ def api_server(env: dict[str, str], timeout: float = 180) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     sys.exit(f"airflow api-server not up after {timeout:.0f}s; see {log}")
                 time.sleep(1)
+            # The execution API builds its routes on its first request (~3 s): a running
+            # `make run` api-server has long done that, so it is set-up here too.
+            requests.get(f"{env['AIRFLOW__API__BASE_URL']}/execution/health", timeout=60)
             yield
         finally:
             stop_process_tree(process)
