@@ -47,11 +47,12 @@ def target_dir() -> Path:
     return Path(os.environ.get("DBT_TARGET_PATH") or os.path.join(DBT_PROJECT_DIR, "target"))
 
 
-def _dbt(command: list[str]):
+def _dbt(command: list[str], manifest: Any = None):
     from warehouse.dbt_runner import format_results, run_dbt
 
     dbt_environment()
-    run = run_dbt(command, project_dir=DBT_PROJECT_DIR, profiles_dir=os.environ["DBT_PROFILES_DIR"])
+    profiles = os.environ["DBT_PROFILES_DIR"]
+    run = run_dbt(command, project_dir=DBT_PROJECT_DIR, profiles_dir=profiles, manifest=manifest)
     log.info("dbt %s results (failures first):\n%s", " ".join(command), format_results(run))
     return run
 
@@ -60,6 +61,8 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
     """The whole spotify_dbt run: freshness, build (its per-node results recorded in
     `dbt_run_results`), export, docs when the project changed. Returns the mart events' extras
     (`events`, one per mart) and a compact summary for XCom (`summary`)."""
+    from warehouse.dbt_runner import raise_for_failures
+    from warehouse.models import MART_MODELS
     from warehouse.run_results import recorded_build
 
     dbt_environment()
@@ -67,8 +70,12 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
     new = new_snapshot_dates()
     log.info("triggered by raw snapshot dates: %s", ", ".join(triggered) or "none (manual run)")
     log.info("raw snapshot dates not in the warehouse yet: %s", ", ".join(new) or "none")
+    # Parsed once (dbt's partial parse), then shared by every dbt command of this run.
+    parsed = _dbt(["parse"])
+    raise_for_failures(parsed)  # a project dbt cannot parse: DbtError, with dbt's message
+    manifest = parsed.manifest
     freshness = {
-        **source_freshness(),
+        **source_freshness(manifest),
         "triggered_by_snapshot_dates": triggered,
         "new_snapshot_dates": new,
     }
@@ -76,12 +83,10 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
     with recorded_build(
         project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
     ) as results:
-        built = build()
+        built = build(manifest)
     summary = results.summary(built)  # with the per-node rows recorded on leaving the block
     payload = export(summary)
-    docs = docs_generate()
-    from warehouse.models import MART_MODELS
-
+    docs = docs_generate(manifest)
     events = {m: mart_event_extra(m, payload, summary, freshness) for m in MART_MODELS}
     compact = {k: summary.get(k) for k in ("status", "invocation_id", "models", "tests")}
     return {
@@ -143,12 +148,12 @@ def new_snapshot_dates() -> list[str]:
     return [d for d in raw_snapshot_dates() if d not in loaded]
 
 
-def source_freshness() -> dict[str, Any]:
+def source_freshness(manifest: Any = None) -> dict[str, Any]:
     """`dbt source freshness`. Stale sources are logged as warnings, not failures: a backfill of
     past dates is legitimately old. dbt not being able to check (a runtime error) fails."""
     from warehouse.dbt_runner import DbtError
 
-    run = _dbt(["source", "freshness"])
+    run = _dbt(["source", "freshness"], manifest)
     broken = [n for n in run.nodes if n.status == "runtime error"]
     if broken or (run.error and not run.nodes):
         names = ", ".join(n.name for n in broken) or run.error
@@ -163,7 +168,7 @@ def source_freshness() -> dict[str, Any]:
     return {"checked": len(run.nodes), "stale": stale}
 
 
-def build() -> dict[str, Any]:
+def build(manifest: Any = None) -> dict[str, Any]:
     """`dbt build` (models, snapshots and tests in DAG order); its summary for XCom. A plain
     build is right whatever days it adds (the project is order-independent on its own).
 
@@ -173,7 +178,7 @@ def build() -> dict[str, Any]:
     """
     from warehouse.dbt_runner import DbtTestFailure, raise_for_failures
 
-    run = _dbt(["build"])
+    run = _dbt(["build"], manifest)
     try:
         raise_for_failures(run)
     except DbtTestFailure as failure:
@@ -204,7 +209,7 @@ def manifest_digest(target: Path | None = None) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def docs_generate() -> dict[str, Any]:
+def docs_generate(manifest: Any = None) -> dict[str, Any]:
     """`dbt docs generate` (dbt/target/index.html and catalog.json, served by `make docs`), only
     when the manifest changed since the docs were last generated: the docs describe the
     project (models, columns, tests, lineage), which a daily build does not change."""
@@ -218,7 +223,7 @@ def docs_generate() -> dict[str, Any]:
         log.info("dbt docs in %s are current (the project did not change)", target)
         return {"target": str(target), "generated": False}
     # The build just compiled every node (target/manifest.json): no second compile.
-    run = _dbt(["docs", "generate", "--no-compile"])
+    run = _dbt(["docs", "generate", "--no-compile"], manifest)
     raise_for_failures(run)
     if digest:
         stamp.write_text(digest + "\n")

@@ -72,6 +72,7 @@ class DbtRun:
     elapsed_seconds: float = 0.0
     error: str | None = None  # an exception dbt raised instead of returning results
     invocation_id: str | None = None
+    manifest: Any = None  # the parsed project (of `parse`): later runs reuse it, no re-parse
 
     @property
     def failed_nodes(self) -> list[NodeResult]:
@@ -130,11 +131,11 @@ def run_dbt(
     project_dir: str | os.PathLike,
     profiles_dir: str | os.PathLike | None = None,
     target_path: str | os.PathLike | None = None,
+    manifest: Any = None,
 ) -> DbtRun:
-    """Invoke `dbt <command>` in this process and return its per-node results.
-
-    Never raises for a failing node: check `DbtRun.success` or call `raise_for_failures`.
-    """
+    """Invoke `dbt <command>` in this process and return its per-node results (never raises
+    for a failing node: see `raise_for_failures`); with the `manifest` of an earlier `parse`,
+    dbt does not parse the project again."""
     from dbt.cli.main import dbtRunner  # heavy: imported only when dbt actually runs
     from dbt_common.invocation import get_invocation_id
 
@@ -144,7 +145,7 @@ def run_dbt(
         args += ["--target-path", str(target_path)]
     started = time.monotonic()
     try:
-        outcome = dbtRunner().invoke(args)
+        outcome = dbtRunner(manifest=manifest).invoke(args)
     finally:
         close_duckdb_connection()
     results = getattr(outcome.result, "results", None) or []
@@ -158,6 +159,7 @@ def run_dbt(
         # dbt sets this process-wide id at the start of each invoke(): right after it, it is
         # this invocation's (the one in run_results.json; a build's result has no metadata).
         invocation_id=get_invocation_id(),
+        manifest=outcome.result if command[0] == "parse" and outcome.success else manifest,
     )
 
 
@@ -177,13 +179,11 @@ def close_duckdb_connection() -> None:
 
 
 def sorted_for_report(nodes: Iterable[NodeResult]) -> list[NodeResult]:
-    """Failures first (worst status first), then warnings and skips, then the rest; each group
-    in execution order (the sort is stable)."""
+    """Failures first (worst first), then warnings and skips, then the rest, in run order."""
     return sorted(nodes, key=lambda n: _RANK.get(n.status, len(_RANK)))
 
 
 def _cell(value: Any) -> str:
-    """A table cell: `-` for no value, seconds for a float."""
     return "-" if value is None else f"{value:.2f}s" if isinstance(value, float) else str(value)
 
 

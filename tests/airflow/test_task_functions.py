@@ -254,17 +254,17 @@ def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch)
         ("fact_track_popularity", "model", "success"),
         ("popularity_in_range_stg_spotify__tracks_popularity", "test", "fail"),
     )
-    monkeypatch.setattr(transform, "_dbt", lambda command: failing)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: failing)
     with pytest.raises(AirflowFailException, match="popularity_in_range_stg_spotify__tracks"):
         transform.build()
     # A model error is not the data's fault: DbtError, which Airflow retries.
     broken = _fake_run(("fact_track_popularity", "model", "error"))
-    monkeypatch.setattr(transform, "_dbt", lambda command: broken)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: broken)
     with pytest.raises(DbtError, match="fact_track_popularity") as info:
         transform.build()
     assert not isinstance(info.value, AirflowFailException)
     passing = _fake_run(("fact_track_popularity", "model", "success"), ("t", "test", "pass"))
-    monkeypatch.setattr(transform, "_dbt", lambda command: passing)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: passing)
     summary = transform.build()
     assert summary["status"] == "success"
     assert summary["nodes"] == 2
@@ -292,7 +292,7 @@ def test_docs_are_generated_again_only_when_the_manifest_changed(tmp_path, monke
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
     calls = []
 
-    def fake_docs(command):
+    def fake_docs(command, manifest=None):
         calls.append(command)
         (target / "index.html").write_text("<html>")
         (target / "catalog.json").write_text("{}")
@@ -327,7 +327,7 @@ def test_failed_docs_leave_no_stamp_and_fail(tmp_path, monkeypatch):
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
     _manifest(target, "select 1", created_at=1.0, compiled="select 1")
     broken = _fake_run(("catalog", "model", "error"))
-    monkeypatch.setattr(transform, "_dbt", lambda command: broken)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: broken)
     with pytest.raises(DbtError):
         transform.docs_generate()
     assert not (target / transform.DOCS_STAMP).exists()
