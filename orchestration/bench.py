@@ -2,8 +2,13 @@
 
 Prints, on this machine: the daily build (one new day, plain `dbt build`) at 7 and at 365 days
 of history and their ratio, a year built from scratch in one build, raw bytes per day, the daily
-build at 1,000 artists and 30 days, and the spotify_dbt DAG's work against a bare `dbt build`.
-Asserts nothing: the targets are printed next to the figures.
+build at 1,000 artists and 30 days, the spotify_dbt DAG run against a bare `dbt build` of the
+same data (fresh warehouses of 7 days, then daily: one new day), and the DAG files' import time.
+Asserts nothing: the targets are printed next to the figures. `--dag-only`: the DAG figures only.
+
+The DAG run is a real `airflow dags test --use-executor spotify_dbt` (LocalExecutor, one process
+per task, as `make run`) in an Airflow home under the run folder; its metadata DB migration and
+its api-server (which the task processes report to) are set-up, not timed.
 
 Raw data is real ingestion output: `ingestion.extract.extract_day` over HTTP against the sandbox
 (in-process server, no rate limit), written by the real raw writer; generated once into
