@@ -6,27 +6,33 @@ Turns the raw layer into the warehouse: runs on the Asset `raw_published_days`, 
 after its entity files are written). dbt reads published days only, so a build never
 sees a half-written day, whenever it runs.
 
+One task, `dbt_build`, does the whole run in one process (dbt is imported and the project
+parsed once, instead of once per step):
+
 1. `dbt source freshness` (stale sources are logged as warnings: backfills are old on purpose);
 2. `dbt build` (staging, snapshots, star schema, marts and their tests). The task log holds a
    results table (status, time, rows per node), failures first; a failing test fails the task
-   with the test's name in the error. Every node's result (of a failing build too) is appended
-   to the warehouse table `dbt_run_results` and exported to `marts/dbt_run_results.parquet`
-   (`warehouse.run_results`);
+   at once (no retry) with the test's name in the error. Every node's result (of a failing
+   build too) is appended to the warehouse table `dbt_run_results` and exported to
+   `marts/dbt_run_results.parquet` (`warehouse.run_results`);
 3. export the marts to `$DATA_DIR/marts/*.parquet` for the dashboard, publishing one **Asset**
    per mart (`mart_fact_track_popularity`, ...) with the build's summary as the event's extra
    (its dbt `invocation_id`, and `nodes`: each model's and test's status, rows and seconds);
-4. `dbt docs generate` (served by `make docs`).
+4. `dbt docs generate` when the project changed since the docs were last generated (served by
+   `make docs`).
 
-Every task opens the DuckDB file, so they run in the pool `duckdb_writer` (1 slot) and, with
+The task opens the DuckDB file, so it runs in the pool `duckdb_writer` (1 slot) and, with
 the CeleryExecutor, on the `warehouse` queue (docs/deployment.md).
 `max_active_runs=1`: day events that arrive while a run is busy stay queued and start one
 follow-up run. A plain `dbt build` loads every published day it does not hold yet (or whose
 publication changed) and gives the same warehouse whatever order days arrive in.
 
-A task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES` after it
+The task failing past its retries (a retry runs the whole task again: the build is
+idempotent), or a run unfinished `$PIPELINE_DEADLINE_MINUTES` after it
 was queued, sends an alert (`orchestration.alerts`).
 
-The logic lives in `orchestration.transform`, `warehouse.dbt_runner` and `warehouse.export`.
+The logic lives in `orchestration.transform` (`run`), `warehouse.dbt_runner` and
+`warehouse.export`.
 """
 
 from __future__ import annotations
@@ -69,62 +75,16 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def spotify_dbt():
-    @task
-    def dbt_source_freshness(**context) -> dict:
-        from orchestration.transform import (
-            new_snapshot_dates,
-            source_freshness,
-            triggering_snapshot_dates,
-        )
+    @task(outlets=list(MARTS.values()))
+    def dbt_build(**context) -> dict:
+        from orchestration import transform
 
-        triggered = triggering_snapshot_dates(context.get("triggering_asset_events"))
-        new = new_snapshot_dates()
-        print(f"triggered by raw snapshot dates: {', '.join(triggered) or 'none (manual run)'}")
-        print(f"raw snapshot dates not in the warehouse yet: {', '.join(new) or 'none'}")
-        return {
-            **source_freshness(),
-            "triggered_by_snapshot_dates": triggered,
-            "new_snapshot_dates": new,
-        }
+        result = transform.run(context.get("triggering_asset_events"))
+        for model, extra in result["events"].items():
+            context["outlet_events"][MARTS[model]].extra = extra
+        return result["summary"]
 
-    @task
-    def dbt_build() -> dict:
-        from orchestration.assets import data_dir, duckdb_path
-        from orchestration.transform import DBT_PROJECT_DIR, build
-        from warehouse.run_results import recorded_build
-
-        # Per-node results (even of a failing build) go to the dbt_run_results history.
-        marts = f"{data_dir()}/marts"
-        with recorded_build(
-            project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
-        ) as results:
-            summary = build()
-        return results.summary(summary)
-
-    @task(outlets=list(MARTS.values()), priority_weight=10)
-    def export_marts(build_summary: dict, freshness: dict, **context) -> dict:
-        from orchestration.transform import export, mart_event_extra
-
-        payload = export(build_summary)
-        for model, asset in MARTS.items():
-            extra = mart_event_extra(model, payload, build_summary, freshness)
-            context["outlet_events"][asset].extra = extra
-        return {
-            "rows": {m: info["rows"] for m, info in payload["models"].items()},
-            "missing_models": payload.get("missing_models", []),
-            "snapshot_dates": payload.get("snapshot_dates", {}).get("dates", []),
-        }
-
-    @task
-    def dbt_docs_generate() -> dict:
-        from orchestration.transform import docs_generate
-
-        return docs_generate()
-
-    freshness = dbt_source_freshness()
-    built = dbt_build()
-    freshness >> built
-    built >> [export_marts(built, freshness), dbt_docs_generate()]
+    dbt_build()
 
 
 spotify_dbt()

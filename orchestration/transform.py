@@ -1,15 +1,20 @@
-"""What the `spotify_dbt` DAG's tasks do: dbt source freshness, dbt build, docs, mart export.
+"""What the `spotify_dbt` DAG does, in one task process: dbt source freshness, dbt build, the
+mart export, dbt docs generate (only when the project changed).
 
-Every function here opens the DuckDB file (dbt through its profile, the export read-only), so
-the DAG runs them in the Airflow pool `duckdb_writer` of size 1. dbt runs in the task's own
-process (`warehouse.dbt_runner`, one dbtRunner invocation per process at a time).
+One process for the whole run: dbt is imported and the project parsed once (dbt's partial parse
+serves the next invocations), instead of once per task. It opens the DuckDB file (dbt through
+its profile, the export read-only), so the DAG runs it in the Airflow pool `duckdb_writer` of
+size 1; dbt runs in the task's own process (`warehouse.dbt_runner`, one invocation at a time).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from orchestration.assets import REPO_ROOT, data_dir, duckdb_path
@@ -17,6 +22,13 @@ from orchestration.assets import REPO_ROOT, data_dir, duckdb_path
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = os.path.join(REPO_ROOT, "dbt")
+# Written beside the docs: the digest of the manifest they were generated from.
+DOCS_STAMP = "docs_manifest.sha256"
+# Manifest fields that change from build to build when the project does not (parse times,
+# compiled SQL of incremental models): not part of what the docs describe.
+_VOLATILE_MANIFEST_KEYS = frozenset(
+    {"metadata", "created_at", "compiled", "compiled_code", "extra_ctes", "extra_ctes_injected"}
+)
 
 
 def dbt_environment() -> None:
@@ -30,13 +42,64 @@ def dbt_environment() -> None:
     os.makedirs(os.path.dirname(os.environ["DUCKDB_PATH"]), exist_ok=True)
 
 
-def _dbt(command: list[str]):
+def target_dir() -> Path:
+    """dbt's target folder: manifest, run_results.json, the docs (`make docs` serves them)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or os.path.join(DBT_PROJECT_DIR, "target"))
+
+
+def _dbt(command: list[str], manifest: Any = None):
     from warehouse.dbt_runner import format_results, run_dbt
 
     dbt_environment()
-    run = run_dbt(command, project_dir=DBT_PROJECT_DIR, profiles_dir=os.environ["DBT_PROFILES_DIR"])
+    profiles = os.environ["DBT_PROFILES_DIR"]
+    run = run_dbt(command, project_dir=DBT_PROJECT_DIR, profiles_dir=profiles, manifest=manifest)
     log.info("dbt %s results (failures first):\n%s", " ".join(command), format_results(run))
     return run
+
+
+def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> dict[str, Any]:
+    """The whole spotify_dbt run: freshness, build (its per-node results recorded in
+    `dbt_run_results`), export, docs when the project changed. Returns the mart events' extras
+    (`events`, one per mart) and a compact summary for XCom (`summary`)."""
+    from warehouse.dbt_runner import raise_for_failures
+    from warehouse.models import MART_MODELS
+    from warehouse.run_results import recorded_build
+
+    dbt_environment()
+    triggered = triggering_snapshot_dates(triggering_asset_events)
+    new = new_snapshot_dates()
+    log.info("triggered by raw snapshot dates: %s", ", ".join(triggered) or "none (manual run)")
+    log.info("raw snapshot dates not in the warehouse yet: %s", ", ".join(new) or "none")
+    # Parsed once (dbt's partial parse), then shared by every dbt command of this run.
+    parsed = _dbt(["parse"])
+    raise_for_failures(parsed)  # a project dbt cannot parse: DbtError, with dbt's message
+    manifest = parsed.manifest
+    freshness = {
+        **source_freshness(manifest),
+        "triggered_by_snapshot_dates": triggered,
+        "new_snapshot_dates": new,
+    }
+    marts = os.path.join(data_dir(), "marts")
+    with recorded_build(
+        project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
+    ) as results:
+        built = build(manifest)
+    summary = results.summary(built)  # with the per-node rows recorded on leaving the block
+    payload = export(summary)
+    docs = docs_generate(manifest)
+    events = {m: mart_event_extra(m, payload, summary, freshness) for m in MART_MODELS}
+    compact = {k: summary.get(k) for k in ("status", "invocation_id", "models", "tests")}
+    return {
+        "events": events,
+        "summary": {
+            **compact,
+            "new_snapshot_dates": new,
+            "stale_sources": [s["source"] for s in freshness["stale"]],
+            "rows": {m: info["rows"] for m, info in payload["models"].items()},
+            "missing_models": payload.get("missing_models", []),
+            "docs": docs,
+        },
+    }
 
 
 def triggering_snapshot_dates(triggering_asset_events: Mapping[Any, Iterable[Any]] | None) -> list:
@@ -85,12 +148,12 @@ def new_snapshot_dates() -> list[str]:
     return [d for d in raw_snapshot_dates() if d not in loaded]
 
 
-def source_freshness() -> dict[str, Any]:
+def source_freshness(manifest: Any = None) -> dict[str, Any]:
     """`dbt source freshness`. Stale sources are logged as warnings, not failures: a backfill of
     past dates is legitimately old. dbt not being able to check (a runtime error) fails."""
     from warehouse.dbt_runner import DbtError
 
-    run = _dbt(["source", "freshness"])
+    run = _dbt(["source", "freshness"], manifest)
     broken = [n for n in run.nodes if n.status == "runtime error"]
     if broken or (run.error and not run.nodes):
         names = ", ".join(n.name for n in broken) or run.error
@@ -105,7 +168,7 @@ def source_freshness() -> dict[str, Any]:
     return {"checked": len(run.nodes), "stale": stale}
 
 
-def build() -> dict[str, Any]:
+def build(manifest: Any = None) -> dict[str, Any]:
     """`dbt build` (models, snapshots and tests in DAG order); its summary for XCom. A plain
     build is right whatever days it adds (the project is order-independent on its own).
 
@@ -115,7 +178,7 @@ def build() -> dict[str, Any]:
     """
     from warehouse.dbt_runner import DbtTestFailure, raise_for_failures
 
-    run = _dbt(["build"])
+    run = _dbt(["build"], manifest)
     try:
         raise_for_failures(run)
     except DbtTestFailure as failure:
@@ -127,16 +190,45 @@ def build() -> dict[str, Any]:
     return summary
 
 
-def docs_generate() -> dict[str, Any]:
-    """`dbt docs generate`: dbt/target/index.html and catalog.json, served by `make docs`."""
+def manifest_digest(target: Path | None = None) -> str | None:
+    """A digest of dbt's manifest.json without what changes from build to build (parse times,
+    compiled SQL): it changes when a model, test, macro, doc, source or a path in the project
+    does. None when there is no manifest."""
+    path = (target or target_dir()) / "manifest.json"
+    if not path.is_file():
+        return None
+
+    def stable(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: stable(v) for k, v in value.items() if k not in _VOLATILE_MANIFEST_KEYS}
+        if isinstance(value, list):
+            return [stable(v) for v in value]
+        return value
+
+    text = json.dumps(stable(json.loads(path.read_bytes())), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def docs_generate(manifest: Any = None) -> dict[str, Any]:
+    """`dbt docs generate` (dbt/target/index.html and catalog.json, served by `make docs`), only
+    when the manifest changed since the docs were last generated: the docs describe the
+    project (models, columns, tests, lineage), which a daily build does not change."""
     from warehouse.dbt_runner import raise_for_failures
 
-    # The build task just compiled every node (dbt/target/manifest.json): no second compile.
-    run = _dbt(["docs", "generate", "--no-compile"])
+    target = target_dir()
+    digest = manifest_digest(target)
+    stamp = target / DOCS_STAMP
+    current = all((target / f).is_file() for f in ("index.html", "catalog.json"))
+    if digest and current and stamp.is_file() and stamp.read_text().strip() == digest:
+        log.info("dbt docs in %s are current (the project did not change)", target)
+        return {"target": str(target), "generated": False}
+    # The build just compiled every node (target/manifest.json): no second compile.
+    run = _dbt(["docs", "generate", "--no-compile"], manifest)
     raise_for_failures(run)
-    target = os.path.join(DBT_PROJECT_DIR, "target")
+    if digest:
+        stamp.write_text(digest + "\n")
     log.info("dbt docs written to %s (serve them with `make docs`)", target)
-    return {"target": target, "elapsed_seconds": round(run.elapsed_seconds, 2)}
+    return {"target": str(target), "generated": True, "seconds": round(run.elapsed_seconds, 2)}
 
 
 def export(build_summary: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -138,3 +138,19 @@ def test_report_order_puts_failures_first_then_keeps_execution_order():
     nodes = [node("a", "success"), node("b", "warn", "test"), node("c", "fail", "test")]
     nodes += [node("d", "error"), node("e", "pass", "test"), node("f", "skipped")]
     assert [n.name for n in sorted_for_report(nodes)] == ["d", "c", "b", "f", "a", "e"]
+
+
+def test_a_parsed_manifest_is_reused_by_the_next_commands(tmp_path):
+    """`parse` returns the project's manifest; a build given it runs every node without parsing
+    the project again (a model added after the parse is not seen: the manifest is reused)."""
+    project = _project(tmp_path, failing_test=False)
+    kwargs = {"project_dir": project, "profiles_dir": project, "target_path": tmp_path / "t"}
+    parsed = run_dbt(["parse"], **kwargs)
+    assert parsed.success
+    assert parsed.manifest is not None
+    (project / "models" / "added_after_parse.sql").write_text("select 1 as id\n")
+    built = run_dbt(["build"], manifest=parsed.manifest, **kwargs)
+    assert built.success, format_results(built)
+    assert {n.name for n in built.nodes if n.resource_type == "model"} == {"numbers"}
+    assert len(built.nodes) == 4
+    assert built.manifest is parsed.manifest

@@ -254,17 +254,80 @@ def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch)
         ("fact_track_popularity", "model", "success"),
         ("popularity_in_range_stg_spotify__tracks_popularity", "test", "fail"),
     )
-    monkeypatch.setattr(transform, "_dbt", lambda command: failing)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: failing)
     with pytest.raises(AirflowFailException, match="popularity_in_range_stg_spotify__tracks"):
         transform.build()
     # A model error is not the data's fault: DbtError, which Airflow retries.
     broken = _fake_run(("fact_track_popularity", "model", "error"))
-    monkeypatch.setattr(transform, "_dbt", lambda command: broken)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: broken)
     with pytest.raises(DbtError, match="fact_track_popularity") as info:
         transform.build()
     assert not isinstance(info.value, AirflowFailException)
     passing = _fake_run(("fact_track_popularity", "model", "success"), ("t", "test", "pass"))
-    monkeypatch.setattr(transform, "_dbt", lambda command: passing)
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: passing)
     summary = transform.build()
     assert summary["status"] == "success"
     assert summary["nodes"] == 2
+
+
+def _manifest(target, sql: str, *, created_at: float, compiled: str) -> None:
+    node = {
+        "raw_code": sql,
+        "created_at": created_at,
+        "compiled_code": compiled,
+        "columns": {"track_id": {"name": "track_id"}},
+    }
+    manifest = {
+        "metadata": {"generated_at": str(created_at), "invocation_id": str(created_at)},
+        "nodes": {"model.spotify.dim_track": node},
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_docs_are_generated_again_only_when_the_manifest_changed(tmp_path, monkeypatch):
+    """A build rewrites manifest.json every time (new parse times, invocation id, compiled SQL
+    of incremental models); the docs are generated again only when the project itself did."""
+    target = tmp_path / "target"
+    target.mkdir()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    calls = []
+
+    def fake_docs(command, manifest=None):
+        calls.append(command)
+        (target / "index.html").write_text("<html>")
+        (target / "catalog.json").write_text("{}")
+        return _fake_run()
+
+    monkeypatch.setattr(transform, "_dbt", fake_docs)
+    _manifest(target, "select 1", created_at=1.0, compiled="select 1 -- full")
+    assert transform.docs_generate()["generated"] is True
+    assert calls == [["docs", "generate", "--no-compile"]]
+
+    # The next build: the same project, other parse times and compiled SQL: no docs run.
+    _manifest(target, "select 1", created_at=2.0, compiled="select 1 -- incremental")
+    assert transform.docs_generate()["generated"] is False
+    assert len(calls) == 1
+
+    # A model changed: the docs follow.
+    _manifest(target, "select 2", created_at=3.0, compiled="select 2")
+    assert transform.docs_generate()["generated"] is True
+    assert len(calls) == 2
+
+    # Docs removed (a `make clean`, a new target folder): generated again.
+    (target / "catalog.json").unlink()
+    assert transform.docs_generate()["generated"] is True
+    assert len(calls) == 3
+
+
+def test_failed_docs_leave_no_stamp_and_fail(tmp_path, monkeypatch):
+    from warehouse.dbt_runner import DbtError
+
+    target = tmp_path / "target"
+    target.mkdir()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    _manifest(target, "select 1", created_at=1.0, compiled="select 1")
+    broken = _fake_run(("catalog", "model", "error"))
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: broken)
+    with pytest.raises(DbtError):
+        transform.docs_generate()
+    assert not (target / transform.DOCS_STAMP).exists()
