@@ -112,6 +112,8 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path, pg_dir):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Ctrl-C as from a terminal, even when the suite runs with SIGINT ignored (nohup, `&`).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # Wait until Airflow's own processes are starting (Postgres and Redis are up).

@@ -29,6 +29,9 @@ def test_serves_until_interrupted():
         [sys.executable, "-m", "ingestion", "sandbox", "--port", "0", "--tier", "development"],
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as from a terminal, even when the suite runs with SIGINT ignored (nohup, `&`),
+        # which a child inherits and Python then keeps.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         line = process.stderr.readline()
