@@ -44,7 +44,9 @@ def dbt_environment() -> None:
 
 def target_dir() -> Path:
     """dbt's target folder: manifest, run_results.json, the docs (`make docs` serves them)."""
-    return Path(os.environ.get("DBT_TARGET_PATH") or os.path.join(DBT_PROJECT_DIR, "target"))
+    from warehouse.run_results import run_results_path
+
+    return run_results_path(DBT_PROJECT_DIR).parent
 
 
 def _dbt(command: list[str], manifest: Any = None):
