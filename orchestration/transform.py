@@ -44,9 +44,7 @@ def dbt_environment() -> None:
 
 def target_dir() -> Path:
     """dbt's target folder: manifest, run_results.json, the docs (`make docs` serves them)."""
-    from warehouse.run_results import run_results_path
-
-    return run_results_path(DBT_PROJECT_DIR).parent
+    return Path(os.environ.get("DBT_TARGET_PATH") or os.path.join(DBT_PROJECT_DIR, "target"))
 
 
 def _dbt(command: list[str], manifest: Any = None):
@@ -65,7 +63,6 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
     (`events`, one per mart) and a compact summary for XCom (`summary`)."""
     from warehouse.dbt_runner import raise_for_failures
     from warehouse.models import MART_MODELS
-    from warehouse.run_results import recorded_build
 
     dbt_environment()
     triggered = triggering_snapshot_dates(triggering_asset_events)
@@ -81,12 +78,7 @@ def run(triggering_asset_events: Mapping[Any, Iterable[Any]] | None = None) -> d
         "triggered_by_snapshot_dates": triggered,
         "new_snapshot_dates": new,
     }
-    marts = os.path.join(data_dir(), "marts")
-    with recorded_build(
-        project_dir=DBT_PROJECT_DIR, duckdb_path=duckdb_path(), marts_dir=marts
-    ) as results:
-        built = build(manifest)
-    summary = results.summary(built)  # with the per-node rows recorded on leaving the block
+    summary = build(manifest)
     payload = export(summary)
     docs = docs_generate(manifest)
     events = {m: mart_event_extra(m, payload, summary, freshness) for m in MART_MODELS}
@@ -171,25 +163,27 @@ def source_freshness(manifest: Any = None) -> dict[str, Any]:
 
 
 def build(manifest: Any = None) -> dict[str, Any]:
-    """`dbt build` (models, snapshots and tests in DAG order); its summary for XCom. A plain
-    build is right whatever days it adds (the project is order-independent on its own).
+    """`dbt build` (models, snapshots and tests in DAG order); its summary with each node's
+    result (`nodes`). A plain build is right whatever days it adds (the project is
+    order-independent on its own). Its results go to `dbt_run_results` whatever the outcome.
 
     A failing test fails the task at once (no retry: the data will not change) with the test's
     name in the error; another failure is raised as DbtError and retried (e.g. a DuckDB lock
     held by a process outside Airflow).
     """
     from warehouse.dbt_runner import DbtTestFailure, raise_for_failures
+    from warehouse.run_results import event_nodes, record
 
     run = _dbt(["build"], manifest)
+    marts = os.path.join(data_dir(), "marts")
+    recorded = record(run, duckdb_path=duckdb_path(), marts_dir=marts)
     try:
         raise_for_failures(run)
     except DbtTestFailure as failure:
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException(str(failure)) from None
-    summary = run.summary()
-    summary["nodes"] = len(run.nodes)
-    return summary
+    return {**run.summary(), "nodes": event_nodes(recorded)}
 
 
 def manifest_digest(target: Path | None = None) -> str | None:

@@ -3,6 +3,7 @@
     run = run_dbt(["build"], project_dir="dbt")   # a DbtRun: success, per-node results, timings
     print(format_results(run))                     # a readable table, failures first
     raise_for_failures(run)                        # DbtTestFailure naming the failing tests
+    DbtRun.from_run_results("dbt/target/run_results.json")  # the same, for a build run elsewhere
 
 dbt's `dbtRunner` allows one invocation at a time per process, and the DuckDB file allows one
 writer at a time: in Airflow the task calling this holds the pool `duckdb_writer` (size 1).
@@ -10,11 +11,14 @@ writer at a time: in Airflow the task calling this holds the pool `duckdb_writer
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Statuses that make a node (and the invocation) a failure, worst first; then the others.
@@ -52,6 +56,8 @@ class NodeResult:
     failures: int | None = None  # failing rows of a test
     message: str | None = None
     relation: str | None = None  # `"db"."schema"."table"` of a model, snapshot or seed
+    started_at: dt.datetime | None = None  # of the node's execute step, naive UTC like dbt's
+    completed_at: dt.datetime | None = None
 
     @property
     def failed(self) -> bool:
@@ -73,6 +79,39 @@ class DbtRun:
     error: str | None = None  # an exception dbt raised instead of returning results
     invocation_id: str | None = None
     manifest: Any = None  # the parsed project (of `parse`): later runs reuse it, no re-parse
+    finished_at: dt.datetime | None = None  # naive UTC
+
+    @classmethod
+    def from_run_results(cls, path: str | os.PathLike) -> DbtRun:
+        """The run a dbt command outside this process recorded in its `run_results.json`."""
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        nodes = []
+        for result in payload.get("results") or []:
+            parts = result["unique_id"].split(".")  # <type>.<package>.<name>[.<test hash>]
+            timing = _execute_timing(result.get("timing") or [], lambda t, key: t.get(key))
+            nodes.append(
+                NodeResult(
+                    unique_id=result["unique_id"],
+                    name=parts[2] if len(parts) > 2 else result["unique_id"],
+                    resource_type=parts[0],
+                    status=str(result.get("status")),
+                    execution_time=float(result.get("execution_time") or 0.0),
+                    rows=_rows(result.get("adapter_response")),
+                    failures=result.get("failures"),
+                    message=result.get("message"),
+                    relation=result.get("relation_name"),
+                    **timing,
+                )
+            )
+        metadata, args = payload.get("metadata") or {}, payload.get("args") or {}
+        return cls(
+            command=[args.get("which") or "build"],
+            success=not any(n.failed for n in nodes),
+            nodes=nodes,
+            elapsed_seconds=float(payload.get("elapsed_time") or 0.0),
+            invocation_id=metadata.get("invocation_id"),
+            finished_at=_utc(metadata.get("generated_at")),
+        )
 
     @property
     def failed_nodes(self) -> list[NodeResult]:
@@ -83,18 +122,20 @@ class DbtRun:
         return [n for n in self.failed_nodes if n.is_test]
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (the shape of `warehouse.export.summarize_run_results`)."""
+        """A JSON-ready summary: the build summary of `_build.json`, XCom and the asset events."""
 
-        def counts(tests: bool) -> dict[str, int]:
-            return dict(sorted(Counter(n.status for n in self.nodes if n.is_test == tests).items()))
+        def counts(*kinds: str) -> dict[str, int]:
+            found = Counter(n.status for n in self.nodes if n.resource_type in kinds)
+            return dict(sorted(found.items()))
 
         return {
             "command": " ".join(self.command),
             "status": "success" if self.success else "error",
+            "finished_at": f"{self.finished_at:%Y-%m-%dT%H:%M:%SZ}" if self.finished_at else None,
             "elapsed_seconds": round(self.elapsed_seconds, 2),
             "invocation_id": self.invocation_id,
-            "models": counts(tests=False),
-            "tests": counts(tests=True),
+            "models": counts("model", "snapshot", "seed"),
+            "tests": counts("test", "unit_test"),
             "failed": [
                 {"unique_id": n.unique_id, "status": n.status, "message": n.message}
                 for n in self.failed_nodes
@@ -111,18 +152,38 @@ class DbtRun:
 def node_result(result: Any) -> NodeResult:
     """Convert one dbt result object (RunResult, SourceFreshnessResult, ...) to a NodeResult."""
     node = result.node
-    rows = (getattr(result, "adapter_response", None) or {}).get("rows_affected")
     return NodeResult(
         unique_id=node.unique_id,
         name=node.name,
         resource_type=str(getattr(node.resource_type, "value", node.resource_type)),
         status=str(getattr(result.status, "value", result.status)),
         execution_time=float(result.execution_time or 0.0),
-        rows=rows if isinstance(rows, int) and rows >= 0 else None,
+        rows=_rows(getattr(result, "adapter_response", None)),
         failures=result.failures,
         message=result.message if isinstance(result.message, str) else None,
         relation=getattr(node, "relation_name", None),
+        **_execute_timing(getattr(result, "timing", None) or [], getattr),
     )
+
+
+def _rows(adapter_response: Any) -> int | None:
+    rows = (adapter_response or {}).get("rows_affected")
+    return rows if isinstance(rows, int) and rows >= 0 else None
+
+
+def _execute_timing(timing: Iterable[Any], get: Any) -> dict[str, dt.datetime | None]:
+    """`started_at`/`completed_at` of a result's execute step (objects or run_results dicts)."""
+    step = next((t for t in timing if get(t, "name") == "execute"), None)
+    return {key: _utc(get(step, key)) if step else None for key in ("started_at", "completed_at")}
+
+
+def _utc(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A naive UTC datetime, as dbt keeps them, from dbt's datetimes or their JSON strings."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def run_dbt(
@@ -160,6 +221,7 @@ def run_dbt(
         # this invocation's (the one in run_results.json; a build's result has no metadata).
         invocation_id=get_invocation_id(),
         manifest=outcome.result if command[0] == "parse" and outcome.success else manifest,
+        finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.dbt_runner import DbtRun
 from warehouse.models import MART_MODELS
 
 BUILD_FILE = "_build.json"
@@ -52,47 +52,6 @@ def write_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> i
     """Write the rows of `query` to `target` atomically; return how many."""
     with atomic_path(target) as tmp:
         return con.execute(f"copy ({query}) to ? (format parquet)", [tmp]).fetchone()[0]
-
-
-def summarize_run_results(run_results: Mapping[str, Any] | str | os.PathLike) -> dict:
-    """Turn dbt's `target/run_results.json` (a path or its parsed content) into a build summary.
-
-    Returns `{"status", "finished_at", "elapsed_seconds", "invocation_id", "tests": {status: n},
-    "models": {status: n}, "failed": [{"unique_id", "status", "message"}],
-    "test_results": [{"name", "status", "failures"}]}`.
-    """
-    if not isinstance(run_results, Mapping):
-        run_results = json.loads(Path(run_results).read_text(encoding="utf-8"))
-    tests: Counter[str] = Counter()
-    models: Counter[str] = Counter()
-    test_results, failed = [], []
-    for result in run_results.get("results", []):
-        unique_id = result.get("unique_id", "")
-        status = str(result.get("status", "unknown"))
-        kind, *rest = unique_id.split(".")
-        if kind == "test":
-            tests[status] += 1
-            name = rest[1] if len(rest) > 1 else unique_id
-            test_results.append(
-                {"name": name, "status": status, "failures": result.get("failures")}
-            )
-        elif kind in {"model", "snapshot", "seed"}:
-            models[status] += 1
-        if status in {"error", "fail", "runtime error"}:
-            failed.append(
-                {"unique_id": unique_id, "status": status, "message": result.get("message")}
-            )
-    metadata = run_results.get("metadata", {})
-    return {
-        "status": "error" if failed else "success",
-        "finished_at": metadata.get("generated_at"),
-        "elapsed_seconds": run_results.get("elapsed_time"),
-        "invocation_id": metadata.get("invocation_id"),
-        "tests": dict(sorted(tests.items())),
-        "models": dict(sorted(models.items())),
-        "failed": failed,
-        "test_results": sorted(test_results, key=lambda t: t["name"]),
-    }
 
 
 def export_marts(
@@ -177,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     run_results = args.run_results
     if run_results is None and Path("dbt/target/run_results.json").is_file():
         run_results = "dbt/target/run_results.json"
-    summary = summarize_run_results(run_results) if run_results else None
+    summary = DbtRun.from_run_results(run_results).summary() if run_results else None
     try:
         payload = export_marts(args.duckdb_path, args.out_dir, summary)
     except (FileNotFoundError, duckdb.IOException) as error:

@@ -1,31 +1,31 @@
 """Per-model dbt results: the history table `dbt_run_results` and what the mart events carry.
 
-After each `dbt build` (a good or a failing one) the build task calls `recorded_build`, which
-reads the `run_results.json` dbt has just written and
+After each `dbt build` (a good or a failing one) the build task calls `record` with the
+build's results (`warehouse.dbt_runner.DbtRun`), which
 
 1. appends one row per node (model, snapshot, seed, test) to `main.dbt_run_results` in the
    warehouse: invocation id, node, status, rows affected, seconds, failing rows, message
    (documented in dbt docs as the source `pipeline_audit.dbt_run_results`);
 2. exports the whole table to `$DATA_DIR/marts/dbt_run_results.parquet` (the dashboard's
    pipeline health page reads it; it never opens DuckDB);
-3. adds `invocation_id` and `nodes` (status, rows, seconds per node) to the build summary,
-   which the mart asset events carry.
+3. returns the rows, whose `event_nodes` (status, rows, seconds per node) the mart asset
+   events carry beside the build summary.
 
-An invocation's rows are replaced, not duplicated, if it is recorded twice. A run_results.json
-older than the build (dbt stopped before writing one) is ignored, so a stale file is never
-recorded as this build. The build task holds the `duckdb_writer` pool: the only writer.
+An invocation's rows are replaced, not duplicated, if it is recorded twice. The build task
+holds the `duckdb_writer` pool: the only writer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warehouse.dbt_runner import DbtRun
 
 log = logging.getLogger(__name__)
 
@@ -51,46 +51,29 @@ COLUMNS = (
 _TEXT_LIMIT = 1000  # a message is for a person reading a table, not a log dump
 
 
-def run_results_path(project_dir: str | os.PathLike) -> Path:
-    target = os.environ.get("DBT_TARGET_PATH") or os.path.join(project_dir, "target")
-    return Path(target) / "run_results.json"
-
-
-def node_rows(run_results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per node of a parsed run_results.json (the table's columns, plus `relation`)."""
-    metadata = run_results.get("metadata") or {}
-    args = run_results.get("args") or {}
-    rows = []
-    for result in run_results.get("results") or []:
-        unique_id = result.get("unique_id") or ""
-        parts = unique_id.split(".")  # <type>.<package>.<name>[.<hash of a test>]
-        if parts[0] == "operation":  # on-run-start/end hooks: not models or tests
-            continue
-        timing = {t.get("name"): t for t in result.get("timing") or []}.get("execute", {})
-        rows_affected = (result.get("adapter_response") or {}).get("rows_affected")
-        message = result.get("message")
-        rows.append(
-            {
-                "invocation_id": metadata.get("invocation_id"),
-                "generated_at": metadata.get("generated_at"),
-                "command": args.get("which") or args.get("invocation_command"),
-                "unique_id": unique_id,
-                "name": parts[2] if len(parts) > 2 else unique_id,
-                "resource_type": parts[0] or None,
-                "status": str(result.get("status")),
-                "rows_affected": rows_affected
-                if isinstance(rows_affected, int) and rows_affected >= 0
-                else None,
-                "relation_rows": None,
-                "relation": result.get("relation_name"),
-                "execution_seconds": round(float(result.get("execution_time") or 0.0), 3),
-                "failures": result.get("failures"),
-                "message": message[:_TEXT_LIMIT] if isinstance(message, str) else None,
-                "started_at": timing.get("started_at"),
-                "completed_at": timing.get("completed_at"),
-            }
-        )
-    return rows
+def history_rows(run: DbtRun) -> list[dict[str, Any]]:
+    """One row per node of a dbt run (the table's columns, plus `relation`)."""
+    return [
+        {
+            "invocation_id": run.invocation_id,
+            "generated_at": run.finished_at,
+            "command": " ".join(run.command),
+            "unique_id": node.unique_id,
+            "name": node.name,
+            "resource_type": node.resource_type,
+            "status": node.status,
+            "rows_affected": node.rows,
+            "relation_rows": None,
+            "relation": node.relation,
+            "execution_seconds": round(node.execution_time, 3),
+            "failures": node.failures,
+            "message": node.message[:_TEXT_LIMIT] if node.message else None,
+            "started_at": node.started_at,
+            "completed_at": node.completed_at,
+        }
+        for node in run.nodes
+        if node.resource_type != "operation"  # on-run-start/end hooks: not models or tests
+    ]
 
 
 def count_relation_rows(con, rows: list[dict[str, Any]]) -> None:
@@ -163,63 +146,25 @@ def export_history(con, out_dir: str | os.PathLike) -> Path:
 
 
 def record(
-    run_results: Mapping[str, Any], *, duckdb_path: str | os.PathLike, marts_dir: str | os.PathLike
+    run: DbtRun, *, duckdb_path: str | os.PathLike, marts_dir: str | os.PathLike
 ) -> list[dict[str, Any]]:
-    """Append a build's nodes to the warehouse history and export it; return the rows."""
+    """Append a build's nodes to the warehouse history and export it; return the rows. A
+    failure to record is logged and returns no rows: it never hides the build's own outcome."""
     import duckdb
 
-    rows = node_rows(run_results)
-    with duckdb.connect(str(duckdb_path)) as con:
-        count_relation_rows(con, rows)
-        append_history(con, rows)
-        export_history(con, marts_dir)
-    invocation = rows[0]["invocation_id"] if rows else None
-    log.info("%d node results of dbt invocation %s recorded in %s", len(rows), invocation, TABLE)
-    return rows
-
-
-@dataclass
-class BuildRecord:
-    """What `recorded_build` found: the build's per-node rows (empty if dbt wrote none)."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def invocation_id(self) -> str | None:
-        return self.rows[0]["invocation_id"] if self.rows else None
-
-    def summary(self, build_summary: Mapping[str, Any]) -> dict[str, Any]:
-        """The build summary with this build's invocation id and per-node results."""
-        summary = {**build_summary, "nodes": event_nodes(self.rows)}
-        if self.invocation_id:
-            summary["invocation_id"] = self.invocation_id
-        return summary
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
-
-
-@contextmanager
-def recorded_build(
-    *,
-    project_dir: str | os.PathLike,
-    duckdb_path: str | os.PathLike,
-    marts_dir: str | os.PathLike,
-) -> Iterator[BuildRecord]:
-    """Around the build: afterwards (even when it raised), record the run_results.json dbt
-    wrote during it. A failure to record is logged, never hides the build's own outcome."""
-    path = run_results_path(project_dir)
-    before = _stamp(path)
-    found = BuildRecord()
+    rows = history_rows(run)
+    if not rows:
+        log.warning("dbt %s ran no node: nothing to record in %s", " ".join(run.command), TABLE)
+        return []
     try:
-        yield found
-    finally:
-        if _stamp(path) in (None, before):
-            log.warning("dbt wrote no new %s: nothing to record in %s", path, TABLE)
-        else:
-            try:
-                results = json.loads(path.read_text(encoding="utf-8"))
-                found.rows = record(results, duckdb_path=duckdb_path, marts_dir=marts_dir)
-            except Exception as error:
-                log.error("could not record the build's results in %s: %s", TABLE, error)
+        with duckdb.connect(str(duckdb_path)) as con:
+            count_relation_rows(con, rows)
+            append_history(con, rows)
+            export_history(con, marts_dir)
+    except Exception as error:
+        log.error("could not record the build's results in %s: %s", TABLE, error)
+        return []
+    log.info(
+        "%d node results of dbt invocation %s recorded in %s", len(rows), run.invocation_id, TABLE
+    )
+    return rows

@@ -1,45 +1,42 @@
 """The per-node dbt results: the `dbt_run_results` history, its Parquet export, the event's
-nodes, and why the invocation id was null (a real dbt invocation)."""
+nodes, and the one reading of a dbt run whether dbt ran here or wrote run_results.json."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
-from warehouse.run_results import BuildRecord, recorded_build, run_results_path
-
-
-def _result(unique_id, status, seconds, *, relation=None, failures=None, message=None):
-    return {
-        "unique_id": unique_id,
-        "status": status,
-        "execution_time": seconds,
-        "adapter_response": {"_message": "OK"},
-        "failures": failures,
-        "message": message,
-        "relation_name": relation,
-        "timing": [
-            {"name": "compile", "started_at": "2026-11-26T10:00:00Z"},
-            {
-                "name": "execute",
-                "started_at": "2026-11-26T10:00:01.000000Z",
-                "completed_at": "2026-11-26T10:00:02.500000Z",
-            },
-        ],
-    }
+from orchestration import transform
+from warehouse.dbt_runner import DbtRun, NodeResult, run_dbt
+from warehouse.run_results import event_nodes, record
 
 
-def _run_results(invocation_id, results, generated_at="2026-11-26T10:00:05Z"):
-    return {
-        "metadata": {"invocation_id": invocation_id, "generated_at": generated_at},
-        "args": {"which": "build"},
-        "elapsed_time": 5.0,
-        "results": results,
-    }
+def _utc(*args) -> datetime:
+    """A naive UTC datetime, as dbt keeps them."""
+    return datetime(*args, tzinfo=UTC).replace(tzinfo=None)
+
+
+STARTED, COMPLETED = _utc(2026, 11, 26, 10, 0, 1), _utc(2026, 11, 26, 10, 0, 2, 500000)
+FINISHED = _utc(2026, 11, 26, 10, 0, 5)
+
+
+def _node(unique_id, status, seconds, *, relation=None, failures=None, message=None):
+    kind, _, name = unique_id.split(".")[:3]
+    return NodeResult(
+        unique_id, name, kind, status, seconds, None, failures, message, relation,
+        STARTED, COMPLETED,
+    )  # fmt: skip
+
+
+def _run(invocation_id, nodes, finished_at=FINISHED):
+    success = not any(n.failed for n in nodes)
+    return DbtRun(["build"], success, nodes, 5.0, None, invocation_id, finished_at=finished_at)
 
 
 @pytest.fixture
@@ -50,72 +47,59 @@ def warehouse(tmp_path):
     return path
 
 
-def _write(project, payload):
-    target = run_results_path(project)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(payload))
-    # A new mtime even on a coarse clock.
-    stat = target.stat()
-    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-
-
 def test_a_build_is_appended_one_row_per_node_and_exported(tmp_path, warehouse):
-    project, marts = tmp_path / "dbt", tmp_path / "marts"
-    build_one = _run_results(
+    marts = tmp_path / "marts"
+    build_one = _run(
         "inv-1",
         [
-            {**_result("operation.spotify.spotify-on-run-start-0", "success", 0.01)},
-            _result(
+            _node("operation.spotify.spotify-on-run-start-0", "success", 0.01),
+            _node(
                 "model.spotify.dim_artist", "success", 1.23456, relation='"w"."main"."dim_artist"'
             ),
-            _result("test.spotify.not_null_dim_artist_id.1a2b3c", "pass", 0.2, failures=0),
-            _result(
+            _node("test.spotify.not_null_dim_artist_id.1a2b3c", "pass", 0.2, failures=0),
+            _node(
                 "test.spotify.unique_dim_artist_id.4d5e6f",
                 "fail",
                 0.3,
                 failures=2,
                 message="Got 2 results, configured to fail if != 0",
             ),
-            _result("model.spotify.top_artists", "skipped", 0.0, relation='"w"."main"."nope"'),
+            _node("model.spotify.top_artists", "skipped", 0.0, relation='"w"."main"."nope"'),
         ],
     )
-    with recorded_build(project_dir=project, duckdb_path=warehouse, marts_dir=marts) as found:
-        _write(project, build_one)
-    assert isinstance(found, BuildRecord)
-    assert found.invocation_id == "inv-1"
+    rows = record(build_one, duckdb_path=warehouse, marts_dir=marts)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
+        table = con.execute(
             "select invocation_id, command, unique_id, name, resource_type, status, "
             "rows_affected, relation_rows, execution_seconds, failures, message, "
-            "cast(started_at as varchar), cast(completed_at as varchar) "
-            "from main.dbt_run_results order by unique_id"
+            "cast(started_at as varchar), cast(completed_at as varchar), "
+            "cast(generated_at as varchar) from main.dbt_run_results order by unique_id"
         ).fetchall()
-    assert rows == [
+    times = ("2026-11-26 10:00:01", "2026-11-26 10:00:02.5", "2026-11-26 10:00:05")
+    assert table == [
         ("inv-1", "build", "model.spotify.dim_artist", "dim_artist", "model", "success",
-         None, 7, 1.235, None, None, "2026-11-26 10:00:01", "2026-11-26 10:00:02.5"),
+         None, 7, 1.235, None, None, *times),
         ("inv-1", "build", "model.spotify.top_artists", "top_artists", "model", "skipped",
-         None, None, 0.0, None, None, "2026-11-26 10:00:01", "2026-11-26 10:00:02.5"),
+         None, None, 0.0, None, None, *times),
         ("inv-1", "build", "test.spotify.not_null_dim_artist_id.1a2b3c",
-         "not_null_dim_artist_id", "test", "pass", None, None, 0.2, 0, None,
-         "2026-11-26 10:00:01", "2026-11-26 10:00:02.5"),
+         "not_null_dim_artist_id", "test", "pass", None, None, 0.2, 0, None, *times),
         ("inv-1", "build", "test.spotify.unique_dim_artist_id.4d5e6f", "unique_dim_artist_id",
          "test", "fail", None, None, 0.3, 2, "Got 2 results, configured to fail if != 0",
-         "2026-11-26 10:00:01", "2026-11-26 10:00:02.5"),
+         *times),
     ]  # fmt: skip
 
-    # The event's nodes: the build summary gains the invocation id and each node's result.
-    summary = found.summary({"status": "error", "invocation_id": None})
-    assert summary["invocation_id"] == "inv-1"
-    assert summary["nodes"][0] == {
+    # The event's nodes: each node's result, rows counted in the warehouse after the build.
+    nodes = event_nodes(rows)
+    assert nodes[0] == {
         "node": "model.spotify.dim_artist",
         "type": "model",
         "status": "success",
         "rows": 7,
         "seconds": 1.235,
     }
-    assert summary["nodes"][1]["failures"] == 0
-    assert summary["nodes"][2] == {
+    assert nodes[1]["failures"] == 0
+    assert nodes[2] == {
         "node": "test.spotify.unique_dim_artist_id.4d5e6f",
         "type": "test",
         "status": "fail",
@@ -125,14 +109,13 @@ def test_a_build_is_appended_one_row_per_node_and_exported(tmp_path, warehouse):
     }
 
     # A second build appends; recording the same invocation again replaces its rows.
-    build_two = _run_results(
+    build_two = _run(
         "inv-2",
-        [_result("model.spotify.dim_artist", "success", 0.5, relation='"w"."main"."dim_artist"')],
-        generated_at="2026-11-27T10:00:05Z",
+        [_node("model.spotify.dim_artist", "success", 0.5, relation='"w"."main"."dim_artist"')],
+        finished_at=_utc(2026, 11, 27, 10, 0, 5),
     )
-    for payload in (build_two, build_two):
-        with recorded_build(project_dir=project, duckdb_path=warehouse, marts_dir=marts):
-            _write(project, payload)
+    for run in (build_two, build_two):
+        record(run, duckdb_path=warehouse, marts_dir=marts)
     exported = pq.read_table(marts / "dbt_run_results.parquet").to_pylist()
     assert [(r["invocation_id"], r["name"]) for r in exported] == [
         ("inv-1", "dim_artist"),
@@ -143,40 +126,39 @@ def test_a_build_is_appended_one_row_per_node_and_exported(tmp_path, warehouse):
     ]
 
 
-def test_a_failing_build_is_recorded_and_still_raises(tmp_path, warehouse):
-    project, marts = tmp_path / "dbt", tmp_path / "marts"
-    failed = _run_results(
-        "inv-f", [_result("model.spotify.dim_artist", "error", 0.1, message="boom")]
+def test_a_failing_build_is_recorded_and_still_fails_the_task(tmp_path, warehouse, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    failed = _run(
+        "inv-f",
+        [_node("test.spotify.unique_dim_artist_id.4d5e6f", "fail", 0.1, failures=3, message="x")],
     )
-
-    def failing_build():
-        with recorded_build(project_dir=project, duckdb_path=warehouse, marts_dir=marts):
-            _write(project, failed)
-            raise RuntimeError("the build failed")
-
-    with pytest.raises(RuntimeError, match="the build failed"):
-        failing_build()
+    monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: failed)
+    with pytest.raises(AirflowFailException, match="unique_dim_artist_id"):
+        transform.build()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select status, message from main.dbt_run_results").fetchall() == [
-            ("error", "boom")
+        assert con.execute("select status, failures from main.dbt_run_results").fetchall() == [
+            ("fail", 3)
         ]
+    assert (tmp_path / "marts" / "dbt_run_results.parquet").is_file()
 
 
-def test_a_stale_run_results_file_is_not_recorded_as_this_build(tmp_path, warehouse):
-    project, marts = tmp_path / "dbt", tmp_path / "marts"
-    _write(project, _run_results("old", [_result("model.spotify.dim_artist", "success", 1)]))
-    with recorded_build(project_dir=project, duckdb_path=warehouse, marts_dir=marts) as found:
-        pass  # dbt stopped before writing a new run_results.json
-    assert found.rows == []
-    assert found.summary({"invocation_id": "x"}) == {"invocation_id": "x", "nodes": []}
-    assert not (marts / "dbt_run_results.parquet").exists()
+def test_nothing_to_record_or_no_warehouse_records_nothing(tmp_path, warehouse, caplog):
+    marts = tmp_path / "marts"
+    # dbt stopped before running any node (e.g. the DuckDB file was locked).
+    assert record(_run("inv-0", []), duckdb_path=warehouse, marts_dir=marts) == []
+    # The warehouse cannot be opened: logged, and the build's own outcome stands.
+    run = _run("inv-1", [_node("model.spotify.dim_artist", "success", 1.0)])
+    missing = tmp_path / "no" / "such" / "folder" / "w.duckdb"
+    assert record(run, duckdb_path=missing, marts_dir=marts) == []
+    assert "could not record the build's results" in caplog.text
+    assert not marts.exists()
 
 
-def test_run_dbt_reports_the_invocation_id_dbt_wrote(tmp_path):
-    """`dbt build` returns a RunExecutionResult, which has no `metadata`: the id used to be
-    always null. It is now the one of the run_results.json of that invocation."""
-    from warehouse.dbt_runner import run_dbt
-
+def test_a_run_read_back_from_run_results_json_is_the_run_dbt_returned(tmp_path):
+    """One reading of a dbt run: what `run_dbt` returns in this process and what
+    `DbtRun.from_run_results` reads back from the run_results.json it wrote agree, invocation
+    id included (a build's result object has no `metadata`: the id used to be always null)."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
@@ -187,6 +169,10 @@ def test_run_dbt_reports_the_invocation_id_dbt_wrote(tmp_path):
         f"      path: {tmp_path / 'probe.duckdb'}\n"
     )
     (project / "models" / "one.sql").write_text("select 1 as x")
+    (project / "models" / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: one\n    columns:\n      - name: x\n"
+        "        data_tests: [not_null]\n"
+    )
     runs = [
         run_dbt(["build"], project_dir=project, profiles_dir=project, target_path=tmp_path / "t")
         for _ in range(2)
@@ -195,4 +181,15 @@ def test_run_dbt_reports_the_invocation_id_dbt_wrote(tmp_path):
     assert runs[0].invocation_id
     assert runs[0].invocation_id != runs[1].invocation_id
     assert runs[1].invocation_id == written["metadata"]["invocation_id"]
-    assert runs[1].summary()["invocation_id"] == written["metadata"]["invocation_id"]
+
+    read_back = DbtRun.from_run_results(tmp_path / "t" / "run_results.json")
+    assert read_back.invocation_id == runs[1].invocation_id
+    assert [dataclasses.asdict(n) for n in read_back.nodes] == [
+        dataclasses.asdict(n) for n in runs[1].nodes
+    ]
+    assert {n.resource_type for n in read_back.nodes} == {"model", "test"}
+    assert all(n.started_at <= n.completed_at for n in read_back.nodes)
+    summary, expected = read_back.summary(), runs[1].summary()
+    assert summary["tests"] == expected["tests"] == {"pass": 1}
+    assert summary["models"] == expected["models"] == {"success": 1}
+    assert abs((read_back.finished_at - runs[1].finished_at).total_seconds()) < 60

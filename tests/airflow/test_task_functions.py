@@ -244,12 +244,14 @@ def _fake_run(*nodes):
         for name, kind, status in nodes
     ]
     failed = any(status in ("fail", "error") for _, _, status in nodes)
-    return DbtRun(command=["build"], success=not failed, nodes=results)
+    return DbtRun(["build"], success=not failed, nodes=results, invocation_id="inv-fake")
 
 
-def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch):
+def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch, tmp_path):
     from warehouse.dbt_runner import DbtError
 
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))  # where the build's results are recorded
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     failing = _fake_run(
         ("fact_track_popularity", "model", "success"),
         ("popularity_in_range_stg_spotify__tracks_popularity", "test", "fail"),
@@ -267,7 +269,11 @@ def test_the_build_task_fails_without_retry_naming_the_failing_test(monkeypatch)
     monkeypatch.setattr(transform, "_dbt", lambda command, manifest=None: passing)
     summary = transform.build()
     assert summary["status"] == "success"
-    assert summary["nodes"] == 2
+    assert summary["invocation_id"] == "inv-fake"
+    assert [(n["node"], n["status"]) for n in summary["nodes"]] == [
+        ("model.spotify.fact_track_popularity", "success"),
+        ("test.spotify.t", "pass"),
+    ]
 
 
 def _manifest(target, sql: str, *, created_at: float, compiled: str) -> None:

@@ -14,7 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.export import export_marts, summarize_run_results
+from warehouse.dbt_runner import DbtRun
+from warehouse.export import export_marts
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
@@ -98,6 +99,6 @@ def build_pipeline(data_dir: Path, days: list[dt.date], tier: str) -> Built:
         check=False,
     )
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-4000:]}{result.stderr}"
-    build = summarize_run_results(data_dir / "dbt_target" / "run_results.json")
+    build = DbtRun.from_run_results(data_dir / "dbt_target" / "run_results.json").summary()
     export_marts(duckdb_path, data_dir / "marts", build)
     return Built(data_dir, duckdb_path, days, tier, build)

@@ -14,7 +14,8 @@ import pytest
 from dashboard_pipeline import APP, dbt_build_command, dbt_env, extract_days
 from streamlit.testing.v1 import AppTest
 
-from warehouse.export import export_marts, summarize_run_results
+from warehouse.dbt_runner import DbtRun
+from warehouse.export import export_marts
 
 PAGES = [
     "views/overview.py",
@@ -101,7 +102,7 @@ def test_dashboard_works_while_dbt_build_holds_the_write_lock(sandbox_marts, tmp
 
     # The export after the build (what the dbt DAG does in its pool); the dashboard then
     # shows the new day.
-    run_results = summarize_run_results(data_dir / "dbt_target" / "run_results.json")
+    run_results = DbtRun.from_run_results(data_dir / "dbt_target" / "run_results.json").summary()
     export_marts(duckdb_path, data_dir / "marts", run_results)
     at = render("views/overview.py")
     metrics = {m.label: m.value for m in at.metric}

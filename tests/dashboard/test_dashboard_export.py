@@ -11,7 +11,8 @@ import pytest
 from dashboard_synthetic import build_synthetic_marts
 
 from warehouse import export
-from warehouse.export import export_marts, summarize_run_results
+from warehouse.dbt_runner import DbtRun
+from warehouse.export import export_marts
 from warehouse.models import MART_MODELS
 
 
@@ -130,7 +131,7 @@ def test_a_missing_warehouse_is_a_clear_error(tmp_path):
         export_marts(tmp_path / "nope.duckdb", tmp_path / "out")
 
 
-def test_summarize_run_results(tmp_path):
+def test_the_build_summary_of_a_run_results_file(tmp_path):
     run_results = {
         "metadata": {"generated_at": "2026-11-25T06:10:00Z", "invocation_id": "abc"},
         "elapsed_time": 12.5,
@@ -149,7 +150,7 @@ def test_summarize_run_results(tmp_path):
     }
     path = tmp_path / "run_results.json"
     path.write_text(json.dumps(run_results))
-    summary = summarize_run_results(path)
+    summary = DbtRun.from_run_results(path).summary()
     assert summary["status"] == "error"
     assert summary["finished_at"] == "2026-11-25T06:10:00Z"
     assert summary["tests"] == {"fail": 1, "pass": 2}
@@ -161,7 +162,8 @@ def test_summarize_run_results(tmp_path):
             "message": "Got 2 results",
         }
     ]
-    assert summarize_run_results({"results": run_results["results"][:4]})["status"] == "success"
+    path.write_text(json.dumps({"results": run_results["results"][:4]}))
+    assert DbtRun.from_run_results(path).summary()["status"] == "success"
 
 
 def test_cli_reads_the_environment(warehouse, tmp_path, monkeypatch, capsys):
@@ -175,5 +177,11 @@ def test_cli_reads_the_environment(warehouse, tmp_path, monkeypatch, capsys):
     assert f"exported {len(MART_MODELS)} models" in capsys.readouterr().out
     assert (tmp_path / "marts" / "top_tracks.parquet").is_file()
     assert json.loads((tmp_path / "marts" / "_build.json").read_text())["build"] is None
+    # After a `dbt build` by hand: the build summary of its run_results.json.
+    results = tmp_path / "run_results.json"
+    results.write_text(json.dumps({"metadata": {"invocation_id": "by-hand"}, "results": []}))
+    assert export.main(["--run-results", str(results)]) == 0
+    build = json.loads((tmp_path / "marts" / "_build.json").read_text())["build"]
+    assert (build["invocation_id"], build["status"]) == ("by-hand", "success")
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "missing.duckdb"))
     assert export.main([]) == 1
