@@ -12,6 +12,7 @@ from dashboard_synthetic import build_synthetic_marts
 from streamlit.testing.v1 import AppTest
 
 from ingestion.raw_writer import ARTIST_COLUMNS, RAW_ENTITIES, raw_path, write_csv
+from warehouse.dbt_runner import DbtRun, NodeResult
 from warehouse.run_results import record
 
 PAGE = "views/pipeline_health.py"
@@ -37,16 +38,8 @@ def _summary(day, *, requests, retries, rate_limited, skipped=(), selected=()):
 
 
 def _node(unique_id, status, *, failures=None, message=None):
-    return {
-        "unique_id": unique_id,
-        "status": status,
-        "execution_time": 0.5,
-        "adapter_response": {},
-        "failures": failures,
-        "message": message,
-        "relation_name": None,
-        "timing": [],
-    }
+    kind, _, name = unique_id.split(".")[:3]
+    return NodeResult(unique_id, name, kind, status, 0.5, failures=failures, message=message)
 
 
 @pytest.fixture
@@ -69,7 +62,7 @@ def health_data(tmp_path):
     builds = [
         (
             "inv-old",
-            f"{DAYS[0]}T06:20:00Z",
+            dt.datetime.fromisoformat(f"{DAYS[0]}T06:20:00"),
             [
                 _node("model.spotify.fact_track_popularity", "success"),
                 _node("test.spotify.unique_fact.1", "fail", failures=3, message="3 duplicates"),
@@ -78,7 +71,7 @@ def health_data(tmp_path):
         ),
         (
             "inv-new",
-            f"{DAYS[1]}T06:20:00Z",
+            dt.datetime.fromisoformat(f"{DAYS[1]}T06:20:00"),
             [
                 _node("model.spotify.fact_track_popularity", "success"),
                 _node("test.spotify.unique_fact.1", "pass", failures=0),
@@ -86,16 +79,9 @@ def health_data(tmp_path):
             ],
         ),
     ]
-    for invocation, generated_at, nodes in builds:
-        record(
-            {
-                "metadata": {"invocation_id": invocation, "generated_at": generated_at},
-                "args": {"which": "build"},
-                "results": nodes,
-            },
-            duckdb_path=warehouse,
-            marts_dir=root / "marts",
-        )
+    for invocation, finished_at, nodes in builds:
+        run = DbtRun(["build"], True, nodes, invocation_id=invocation, finished_at=finished_at)
+        record(run, duckdb_path=warehouse, marts_dir=root / "marts")
     return root
 
 
