@@ -64,3 +64,17 @@ final as (
 select * from final
 
 {% endmacro %}
+
+
+{#- The key and the descriptive attributes of each entity's current version in `versions` (an
+    int_spotify__*_versions model), without the version's bookkeeping: what the snapshots
+    record. -#}
+{% macro current_attributes(versions) %}
+select * exclude (
+    version_number, attributes_hash, valid_from, valid_to, is_current, first_seen_date,
+    last_seen_date
+)
+from {{ versions }}
+where is_current
+{% endmacro %}
+
