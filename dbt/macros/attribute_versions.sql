@@ -64,3 +64,39 @@ final as (
 select * from final
 
 {% endmacro %}
+
+
+{#- The key and the descriptive attributes of each entity's current version in `versions` (an
+    int_spotify__*_versions model), without the version's bookkeeping: what the snapshots
+    record. -#}
+{% macro current_attributes(versions) %}
+select * exclude (
+    version_number, attributes_hash, valid_from, valid_to, is_current, first_seen_date,
+    last_seen_date
+)
+from {{ versions }}
+where is_current
+{% endmacro %}
+
+
+{#- A current-state dimension (dim_album, dim_track): each entity's current version in
+    `versions` (an int_spotify__*_versions model) and how many versions it had. -#}
+{% macro current_version_dimension(versions) %}
+with current_versions as (
+
+    select * from {{ versions }}
+    where is_current
+
+),
+
+final as (
+
+    select
+        * exclude (version_number, attributes_hash, is_current),
+        cast(version_number as bigint) as version_count
+    from current_versions
+
+)
+
+select * from final
+{% endmacro %}

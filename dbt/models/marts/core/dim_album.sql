@@ -1,17 +1,1 @@
-with current_versions as (
-
-    select * from {{ ref('int_spotify__album_versions') }}
-    where is_current
-
-),
-
-final as (
-
-    select
-        * exclude (version_number, attributes_hash, is_current),
-        cast(version_number as bigint) as version_count
-    from current_versions
-
-)
-
-select * from final
+{{ current_version_dimension(ref('int_spotify__album_versions')) }}

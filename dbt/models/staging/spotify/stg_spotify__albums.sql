@@ -5,27 +5,15 @@ with source as (
 
 ),
 
-parsed as (
+typed as (
 
     select
-        album_id,
-        cast(snapshot_date as date) as snapshot_date,
-        coalesce(json_extract_string(album_json, '$.name'), album_name) as album_name,
-        json_extract_string(album_json, '$.album_type') as album_type,
-        cast(json_extract_string(album_json, '$.total_tracks') as integer) as total_tracks,
+        * replace (
+            cast(snapshot_date as date) as snapshot_date,
+            cast(extracted_at as timestamp) as extracted_at
+        ),
         json_extract_string(album_json, '$.release_date') as release_date_raw,
-        json_extract_string(album_json, '$.release_date_precision') as release_date_precision_raw,
-        json_extract_string(album_json, '$.label') as label,
-        cast(json_extract_string(album_json, '$.popularity') as integer) as popularity,
-        json_extract_string(album_json, '$.artists[0].id') as primary_artist_id,
-        json_extract_string(album_json, '$.uri') as spotify_uri,
-        source = 'album' as has_full_details,
-        cast(extracted_at as timestamp) as extracted_at,
-        data_source,
-        access_tier,
-        published_at,
-        loaded_at,
-        filename
+        json_extract_string(album_json, '$.release_date_precision') as release_date_precision_raw
     from source
 
 ),
@@ -37,24 +25,24 @@ final as (
     select
         album_id,
         snapshot_date,
-        album_name,
-        album_type,
-        total_tracks,
+        coalesce(json_extract_string(album_json, '$.name'), album_name) as album_name,
+        json_extract_string(album_json, '$.album_type') as album_type,
+        cast(json_extract_string(album_json, '$.total_tracks') as integer) as total_tracks,
         {{ parse_release_date('release_date_raw', 'release_date_precision_raw') }} as release_date,
         {{ release_date_precision('release_date_raw', 'release_date_precision_raw') }}
             as release_date_precision,
         release_date_raw,
-        label,
-        popularity,
-        primary_artist_id,
-        spotify_uri,
-        has_full_details,
+        json_extract_string(album_json, '$.label') as label,
+        cast(json_extract_string(album_json, '$.popularity') as integer) as popularity,
+        json_extract_string(album_json, '$.artists[0].id') as primary_artist_id,
+        json_extract_string(album_json, '$.uri') as spotify_uri,
+        source = 'album' as has_full_details,
         extracted_at,
         data_source,
         access_tier,
         published_at,
         loaded_at
-    from parsed
+    from typed
     qualify row_number() over (
         partition by album_id, snapshot_date
         order by has_full_details desc, extracted_at desc, filename desc
