@@ -110,18 +110,15 @@ def event_nodes(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def append_history(con, rows: list[Mapping[str, Any]]) -> int:
-    """Create `main.dbt_run_results` if needed and put `rows` in it (an invocation's earlier
-    rows are replaced). Returns the rows written."""
+def append_history(con, invocation_id: str, rows: list[Mapping[str, Any]]) -> int:
+    """Create `main.dbt_run_results` if needed and put an invocation's `rows` in it (replacing
+    its rows recorded before). Returns the rows written."""
     columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
     con.execute(f"create table if not exists {SCHEMA}.{TABLE} ({columns})")
-    if not rows:
-        return 0
     names = [name for name, _ in COLUMNS]
     con.execute("begin transaction")
     try:
-        for invocation in {row["invocation_id"] for row in rows}:
-            con.execute(f"delete from {SCHEMA}.{TABLE} where invocation_id = ?", [invocation])  # noqa: S608
+        con.execute(f"delete from {SCHEMA}.{TABLE} where invocation_id = ?", [invocation_id])  # noqa: S608
         placeholders = ", ".join("?" for _ in names)
         con.executemany(
             f"insert into {SCHEMA}.{TABLE} ({', '.join(names)}) values ({placeholders})",  # noqa: S608
@@ -159,7 +156,7 @@ def record(
     try:
         with duckdb.connect(str(duckdb_path)) as con:
             count_relation_rows(con, rows)
-            append_history(con, rows)
+            append_history(con, run.invocation_id, rows)
             export_history(con, marts_dir)
     except Exception as error:
         log.error("could not record the build's results in %s: %s", TABLE, error)
