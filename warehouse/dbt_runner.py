@@ -25,6 +25,7 @@ from typing import Any
 FAILURE_STATUSES = ("runtime error", "error", "fail")
 _ORDER = (*FAILURE_STATUSES, "warn", "skipped", "partial success", "no-op")
 _RANK = {status: rank for rank, status in enumerate(_ORDER)}
+BUILT_TYPES = ("model", "snapshot", "seed")  # nodes that build a relation
 
 
 class DbtError(RuntimeError):
@@ -88,7 +89,6 @@ class DbtRun:
         nodes = []
         for result in payload.get("results") or []:
             parts = result["unique_id"].split(".")  # <type>.<package>.<name>[.<test hash>]
-            timing = _execute_timing(result.get("timing") or [], lambda t, key: t.get(key))
             nodes.append(
                 NodeResult(
                     unique_id=result["unique_id"],
@@ -100,7 +100,7 @@ class DbtRun:
                     failures=result.get("failures"),
                     message=result.get("message"),
                     relation=result.get("relation_name"),
-                    **timing,
+                    **_execute_timing(result.get("timing") or [], lambda t, key: t.get(key)),
                 )
             )
         metadata, args = payload.get("metadata") or {}, payload.get("args") or {}
@@ -124,7 +124,7 @@ class DbtRun:
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary: the build summary of `_build.json`, XCom and the asset events."""
 
-        def counts(*kinds: str) -> dict[str, int]:
+        def counts(kinds: tuple[str, ...]) -> dict[str, int]:
             found = Counter(n.status for n in self.nodes if n.resource_type in kinds)
             return dict(sorted(found.items()))
 
@@ -134,8 +134,8 @@ class DbtRun:
             "finished_at": f"{self.finished_at:%Y-%m-%dT%H:%M:%SZ}" if self.finished_at else None,
             "elapsed_seconds": round(self.elapsed_seconds, 2),
             "invocation_id": self.invocation_id,
-            "models": counts("model", "snapshot", "seed"),
-            "tests": counts("test", "unit_test"),
+            "models": counts(BUILT_TYPES),
+            "tests": counts(("test", "unit_test")),
             "failed": [
                 {"unique_id": n.unique_id, "status": n.status, "message": n.message}
                 for n in self.failed_nodes

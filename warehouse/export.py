@@ -136,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     run_results = args.run_results
     if run_results is None and Path("dbt/target/run_results.json").is_file():
         run_results = "dbt/target/run_results.json"
-    summary = DbtRun.from_run_results(run_results).summary() if run_results else None
+    try:
+        summary = DbtRun.from_run_results(run_results).summary() if run_results else None
+    except (OSError, ValueError, KeyError) as error:
+        print(f"export failed: {run_results} is not dbt run results: {error!r}", file=sys.stderr)
+        return 1
     try:
         payload = export_marts(args.duckdb_path, args.out_dir, summary)
     except (FileNotFoundError, duckdb.IOException) as error:

@@ -22,10 +22,11 @@ import os
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from warehouse.dbt_runner import DbtRun
+import duckdb
+
+from warehouse.dbt_runner import BUILT_TYPES, DbtRun
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,6 @@ def history_rows(run: DbtRun) -> list[dict[str, Any]]:
             "resource_type": node.resource_type,
             "status": node.status,
             "rows_affected": node.rows,
-            "relation_rows": None,
             "relation": node.relation,
             "execution_seconds": round(node.execution_time, 3),
             "failures": node.failures,
@@ -77,16 +77,14 @@ def history_rows(run: DbtRun) -> list[dict[str, Any]]:
 
 
 def count_relation_rows(con, rows: list[dict[str, Any]]) -> None:
-    """dbt-duckdb reports no `rows_affected` for its models: set `relation_rows`, the rows of
+    """dbt-duckdb reports no `rows_affected` for its models: add `relation_rows`, the rows of
     each built model, snapshot or seed after the build (a count DuckDB answers from metadata
     for a table). A relation that cannot be read (dropped, a failed model) stays null."""
-    import duckdb
-
     for row in rows:
         relation = row.get("relation")
         if (
             relation
-            and row["resource_type"] in ("model", "snapshot", "seed")
+            and row["resource_type"] in BUILT_TYPES
             and row["status"] in ("success", "no-op")
         ):
             with suppress(duckdb.Error):
@@ -102,7 +100,7 @@ def event_nodes(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "status": row["status"],
             "rows": row["rows_affected"]
             if row["rows_affected"] is not None
-            else row["relation_rows"],
+            else row.get("relation_rows"),
             "seconds": row["execution_seconds"],
             **({"failures": row["failures"]} if row["resource_type"] == "test" else {}),
         }
@@ -147,8 +145,6 @@ def record(
 ) -> list[dict[str, Any]]:
     """Append a build's nodes to the warehouse history and export it; return the rows. A
     failure to record is logged and returns no rows: it never hides the build's own outcome."""
-    import duckdb
-
     rows = history_rows(run)
     if not rows:
         log.warning("dbt %s ran no node: nothing to record in %s", " ".join(run.command), TABLE)

@@ -183,5 +183,13 @@ def test_cli_reads_the_environment(warehouse, tmp_path, monkeypatch, capsys):
     assert export.main(["--run-results", str(results)]) == 0
     build = json.loads((tmp_path / "marts" / "_build.json").read_text())["build"]
     assert (build["invocation_id"], build["status"]) == ("by-hand", "success")
+    # A file that is not dbt's run results: a clear error, and the last export stays.
+    capsys.readouterr()
+    for bad in ("{not json", json.dumps({"results": [{"status": "success"}]})):
+        results.write_text(bad)
+        assert export.main(["--run-results", str(results)]) == 1
+        assert f"{results} is not dbt run results" in capsys.readouterr().err
+    assert export.main(["--run-results", str(tmp_path / "missing.json")]) == 1
+    assert json.loads((tmp_path / "marts" / "_build.json").read_text())["build"] == build
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "missing.duckdb"))
     assert export.main([]) == 1
