@@ -39,10 +39,13 @@ def roster_with_playlists(path: Path) -> Path:
     return path
 
 
+# Past dates (the project tests that no date is in the future), consecutive; fixed for the
+# whole session, so a run crossing midnight UTC uses the same days in every fixture.
+_TODAY = datetime.now(UTC).date()
+
+
 def snapshot_dates() -> list[date]:
-    # Past dates (the project tests that no date is in the future), consecutive.
-    today = datetime.now(UTC).date()
-    return [today - timedelta(days=10 - i) for i in range(DAYS)]
+    return [_TODAY - timedelta(days=10 - i) for i in range(DAYS)]
 
 
 def copy_days(

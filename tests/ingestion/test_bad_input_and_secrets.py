@@ -31,7 +31,8 @@ def _today() -> str:
 @pytest.mark.parametrize(
     ("date", "match"),
     [
-        ((datetime.now(UTC).date() + timedelta(days=1)).isoformat(), "in the future"),
+        # Two days ahead: still in the future when the run crosses midnight UTC.
+        ((datetime.now(UTC).date() + timedelta(days=2)).isoformat(), "in the future"),
         ("2026-13-01", "YYYY-MM-DD"),
         ("yesterday", "YYYY-MM-DD"),
     ],
