@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard.labels import track_labels
 
 filters = ui.filters()
 st.title("Popularity over time")
@@ -15,8 +16,8 @@ ui.caption_range(
 )
 
 history = ui.query(
-    "select snapshot_date::date as snapshot_date, track_id, track_label, popularity, "
-    "top_track_rank from top_tracks "
+    "select snapshot_date::date as snapshot_date, track_id, track_label, album_name, "
+    "release_date, popularity, top_track_rank from top_tracks "
     "where snapshot_date::date between ? and ?"
     " and (? or artist_id = any(?) or tracked_artist_id = any(?)) "
     "order by snapshot_date, track_id",
@@ -26,9 +27,10 @@ if history.empty:
     st.info("No snapshots for these artists and dates. Widen the filters in the sidebar.")
     st.stop()
 
-# One series per track, named by its latest label in the range (its "via" may change).
-latest_labels = history.groupby("track_id")["track_label"].last()
-history["track_label"] = history["track_id"].map(latest_labels)
+# One series per track id, named by its latest label in the range (its "via" may change),
+# with the album (or year) added where two tracks share a label.
+labels = track_labels(history)
+history["track_label"] = history["track_id"].map(labels)
 use_popularity = history["popularity"].notna().any()
 measure = "popularity" if use_popularity else "top_track_rank"
 if not use_popularity:
@@ -38,11 +40,18 @@ last_day = history["snapshot_date"].max()
 latest = history[history["snapshot_date"] == last_day].sort_values(
     [measure, "track_label"], ascending=[not use_popularity, True]
 )
-options = sorted(history["track_label"].unique())
-default = list(latest["track_label"].head(5))
-chosen = st.multiselect("Tracks", options=options, default=default, key="popularity_tracks")
-shown = history[history["track_label"].isin(chosen or default)]
-shown = charts.complete_days(shown, "track_label", filters.start, filters.end)
+options = sorted(labels.index, key=lambda track_id: (labels[track_id], track_id))
+default = list(latest["track_id"].head(5))
+chosen = st.multiselect(
+    "Tracks",
+    options=options,
+    default=default,
+    format_func=labels.get,
+    key="popularity_tracks",
+)
+shown = history[history["track_id"].isin(chosen or default)]
+shown = charts.complete_days(shown, "track_id", filters.start, filters.end)
+shown["track_label"] = shown["track_id"].map(labels)
 # Popularity moves a few points a day: a y axis from 0 would flatten it. Rank 1 is the best,
 # so the rank axis is reversed to put it on top.
 st.altair_chart(

@@ -228,15 +228,21 @@ def test_popularity_movers_come_from_the_marts(sandbox_marts, monkeypatch):
     rising, falling = _by_change(weekly, "popularity_change")
     tables = [t.value for t in week_tab.get("dataframe")]
     assert [list(t["Track"]) for t in tables] == [rising, falling]
-    # The chart's series are the five most popular tracks of the last day, full labels.
+    # The chart's series are the five most popular tracks of the last day, one per track id,
+    # each named by its full label (the album added where two share one).
     lines = chart_data(charts(at)[0])[0]
     top5 = marts(
         sandbox_marts,
-        "select track_label from top_tracks where snapshot_date = ? "
+        "select track_id, track_label from top_tracks where snapshot_date = ? "
         "order by popularity desc, track_label limit 5",
         [last],
     )
-    assert set(lines["track_label"]) == set(top5["track_label"])
+    assert set(lines["track_id"]) == set(top5["track_id"])
+    assert lines.groupby("track_id")["track_label"].nunique().eq(1).all()
+    assert lines["track_label"].nunique() == 5
+    for track_id, label in zip(top5["track_id"], top5["track_label"], strict=True):
+        drawn = lines.loc[lines["track_id"] == track_id, "track_label"].iloc[0]
+        assert drawn == label or drawn.startswith(f"{label} · from "), (drawn, label)
     # One row per day from the first to the last: the missing day is a NULL (a gap).
     span = (sandbox_marts.days[-1] - sandbox_marts.days[0]).days + 1
     assert len(lines) == 5 * span
@@ -345,12 +351,19 @@ def test_filters_apply_to_every_page(sandbox_marts, monkeypatch):
     range) for that artist, and says so; the Catalogue says it ignores the dates."""
     days = sandbox_marts.days
     start, end = days[1], days[-3]
+    # A tracked artist with another artist's track "via" it on the last day, and two of its
+    # tracks sharing a label in the range (the fixture's days are chosen to have both).
     via = marts(
         sandbox_marts,
-        "select tracked_artist_id, tracked_artist_name from top_tracks "
-        "where snapshot_date = ? and via_artist_name is not null order by 1 limit 1",
-        [end],
+        "select tracked_artist_id, any_value(tracked_artist_name) as tracked_artist_name "
+        "from top_tracks where snapshot_date between ? and ? "
+        "and (artist_id = tracked_artist_id or via_artist_name is not null) "
+        "group by tracked_artist_id "
+        "having count(*) filter (snapshot_date = ? and via_artist_name is not null) > 0 "
+        "and count(distinct track_id) > count(distinct track_label) order by 1 limit 1",
+        [start, end, end],
     )
+    assert not via.empty, "the fixture lost its two same-named tracks: pin other days"
     artist_id, artist = via["tracked_artist_id"].iloc[0], via["tracked_artist_name"].iloc[0]
     setup = choose([artist_id], (start, end))
 
@@ -406,15 +419,28 @@ def test_filters_apply_to_every_page(sandbox_marts, monkeypatch):
     dates = set(pd.to_datetime(lines["snapshot_date"]).dt.date)
     assert dates == set(pd.date_range(start, end).date)
     assert f"From **{fmt.format_date(start)}** to **{fmt.format_date(end)}**" in texts(at)
-    options = at.multiselect(key="popularity_tracks").options
+    # One option per track, each named by its label; two tracks sharing a label get two
+    # different names (their album added), and choosing both draws two lines.
+    picker = at.multiselect(key="popularity_tracks")
     allowed = marts(
         sandbox_marts,
-        "select arg_max(track_label, snapshot_date) as track_label from top_tracks "
+        "select track_id, arg_max(track_label, snapshot_date) as track_label, "
+        "arg_max(album_name, snapshot_date) as album_name from top_tracks "
         "where snapshot_date between ? and ? and (artist_id = ? or tracked_artist_id = ?) "
-        "group by track_id",
+        "group by track_id order by track_label, track_id",
         [start, end, artist_id, artist_id],
     )
-    assert sorted(options) == sorted(allowed["track_label"])
+    assert len(picker.options) == len(allowed) == len(set(picker.options))
+    shared = allowed[allowed["track_label"].duplicated(keep=False)]
+    assert len(shared) >= 2
+    for row in shared.itertuples():
+        assert f"{row.track_label} · from {row.album_name}" in picker.options
+    twins = list(shared["track_id"].head(2))
+    picker.set_value(twins).run()
+    assert not at.exception
+    lines = chart_data(charts(at)[0])[0]
+    assert sorted(set(lines["track_id"])) == sorted(twins)
+    assert lines["track_label"].nunique() == 2
 
     at = open_page(sandbox_marts.data_dir, "views/artists.py", monkeypatch, setup)
     drawn = chart_data(charts(at)[0])[0]
