@@ -20,15 +20,21 @@ def horizontal_bars(
     value_title: str,
     tooltip: list,
     value_format: str | None = None,
+    value_domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
     """One bar per row, in the frame's order, the names on the vertical axis (untitled: the
-    names say what they are) and the value's title on the horizontal axis."""
+    names say what they are) and the value's title on the horizontal axis.
+
+    `category` must name each row once (see dashboard.labels): Vega-Lite stacks the rows that
+    share a name into one bar, adding their values up. `value_domain` fixes the axis (0-100
+    for a popularity)."""
     x_axis = alt.Axis(format=value_format) if value_format else alt.Axis()
+    x_scale = alt.Scale(domain=list(value_domain)) if value_domain else alt.Scale()
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X(f"{value}:Q", title=value_title, axis=x_axis),
+            x=alt.X(f"{value}:Q", title=value_title, axis=x_axis, scale=x_scale),
             y=alt.Y(
                 f"{category}:N",
                 title=None,

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard.labels import unique_labels
 
 filters = ui.filters()
 st.title("Albums vs their tracks")
@@ -71,6 +72,7 @@ else:
     )
     bars = albums.sort_values(["tracked_track_count", "album_name"], ascending=[False, True])
     bars = bars.head(25).assign(label=lambda f: f["album_name"] + " · " + f["artist_name"])
+    bars["label"] = bars["album_id"].map(unique_labels(bars, "album_id", "label"))
     st.altair_chart(
         charts.horizontal_bars(
             bars,

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard.labels import artist_labels
 
 filters = ui.filters()
 st.title("Artists over time")
@@ -28,7 +29,10 @@ if not use_popularity:
     )
     st.stop()
 
-grid = charts.complete_days(history, "artist_name", filters.start, filters.end)
+# One series per artist id, named by the artist (two artists may share a name).
+names = artist_labels(history)
+grid = charts.complete_days(history, "artist_id", filters.start, filters.end)
+grid["artist_name"] = grid["artist_id"].map(names)
 st.subheader("Popularity")
 st.altair_chart(
     charts.daily_lines(

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard.labels import artist_labels
 
 filters = ui.filters()
 st.title("Top artists")
@@ -25,6 +26,8 @@ if artists.empty:
     st.info("No tracked artist matches the filter on this day.")
     st.stop()
 
+# One bar per artist id (two artists may share a name).
+artists["artist_label"] = artists["artist_id"].map(artist_labels(artists))
 use_popularity = artists["share_of_top_track_popularity"].notna().any()
 share = "share_of_top_track_popularity" if use_popularity else "share_of_top_track_slots"
 if use_popularity:
@@ -43,7 +46,7 @@ else:
 st.altair_chart(
     charts.horizontal_bars(
         artists,
-        category="artist_name",
+        category="artist_label",
         value=share,
         value_title="Share of the top tracks' popularity"
         if use_popularity
@@ -61,9 +64,10 @@ if use_popularity:
     st.altair_chart(
         charts.horizontal_bars(
             artists,
-            category="artist_name",
+            category="artist_label",
             value="popularity",
             value_title="Artist popularity (0-100)",
+            value_domain=(0, 100),
             tooltip=[
                 {"field": "artist_name", "type": "nominal", "title": "Artist"},
                 {"field": "popularity", "type": "quantitative", "title": "Popularity"},

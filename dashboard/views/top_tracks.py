@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard.labels import track_labels
 
 filters = ui.filters()
 st.title("Top tracks")
@@ -19,7 +20,7 @@ ui.caption_snapshot(
 )
 tracks = ui.query(
     "select track_id, track_name, artist_name, via_artist_name, track_label, album_name, "
-    "popularity, popularity_rank, top_track_rank, duration_minutes from top_tracks "
+    "release_date, popularity, popularity_rank, top_track_rank, duration_minutes from top_tracks "
     "where snapshot_date::date = ?"
     " and (? or artist_id = any(?) or tracked_artist_id = any(?)) order by popularity_rank",
     [day, *ui.track_artist_params(filters)],
@@ -30,7 +31,9 @@ if tracks.empty:
 
 use_popularity = tracks["popularity"].notna().any()
 limit = st.slider("How many tracks", 1, len(tracks), min(20, len(tracks))) if len(tracks) > 1 else 1
-shown = tracks.head(limit)
+shown = tracks.head(limit).copy()
+# One bar per track: two tracks sharing a label get their album added, never one summed bar.
+shown["track_label"] = shown["track_id"].map(track_labels(shown))
 tooltip = [
     {"field": "track_name", "type": "nominal", "title": "Track"},
     {"field": "artist_name", "type": "nominal", "title": "Artist"},
@@ -44,6 +47,7 @@ if use_popularity:
             category="track_label",
             value="popularity",
             value_title="Track popularity (0-100)",
+            value_domain=(0, 100),
             tooltip=[
                 *tooltip,
                 {"field": "popularity", "type": "quantitative", "title": "Popularity"},

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import formatting as fmt
+from dashboard.labels import artist_labels, track_labels
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,23 @@ def test_format_list():
     assert fmt.format_list("indie rock") == "indie rock"
     assert fmt.format_list([]) == "—"
     assert fmt.format_list(None) == "—"
+
+
+def test_labels_name_every_entity_once():
+    tracks = pd.DataFrame(
+        {
+            "track_id": ["a", "b", "c", "d", "e"],
+            "track_label": ["Céu Azul · CBJr", "Céu Azul · CBJr", "Fuego · BB", "Fuego · BB", "X"],
+            "album_name": ["Acústico", "Imunidade", "Single", "Single", "Y"],
+            "release_date": ["2003-01-01", "2007-05-01", "2019", "2021-02-02", "2020"],
+        }
+    )
+    assert list(track_labels(tracks)) == [
+        "Céu Azul · CBJr · from Acústico",
+        "Céu Azul · CBJr · from Imunidade",
+        "Fuego · BB · from Single, 2019",
+        "Fuego · BB · from Single, 2021",
+        "X",
+    ]
+    same = pd.DataFrame({"artist_id": ["1", "2", "3"], "artist_name": ["Nova", "Nova", "Kai"]})
+    assert list(artist_labels(same)) == ["Nova (id 1)", "Nova (id 2)", "Kai"]

@@ -178,9 +178,35 @@ def test_top_tracks_show_their_own_artist_and_via(sandbox_marts, monkeypatch):
     assert list(shown["Via"]) == list(expected["via"])
     assert list(shown["Popularity"]) == [fmt.format_number(p) for p in expected["popularity"]]
     assert (shown["Via"] != "").any(), "no track found through another artist's top tracks"
-    bars = chart_data(charts(at)[0])[0]
-    assert list(bars["track_label"]) == list(expected["track_label"])
     assert f"Snapshot of **{fmt.format_date(last)}**" in texts(at)
+
+
+def test_top_tracks_draw_one_bar_per_track_inside_the_axis(sandbox_marts, monkeypatch):
+    """Two of the day's top tracks share a label on purpose (the fixture's days are chosen for
+    it): each keeps its own bar, named with its album, not one bar adding them up."""
+    last = sandbox_marts.days[-1]
+    expected = marts(
+        sandbox_marts,
+        "select track_id, track_label, album_name, popularity from top_tracks "
+        "where snapshot_date = ? order by popularity_rank",
+        [last],
+    )
+    shared = expected[expected["track_label"].duplicated(keep=False)]
+    assert len(shared) >= 2, "the fixture's last day lost its two same-named top tracks"
+    at = open_page(sandbox_marts.data_dir, "views/top_tracks.py", monkeypatch)
+    at.slider[0].set_value(len(expected)).run()  # every track of the day
+    chart = charts(at)[0]
+    bars = chart_data(chart)[0]
+    spec = json.loads(chart.proto.spec)
+    category, value = spec["encoding"]["y"]["field"], spec["encoding"]["x"]["field"]
+    assert list(bars["track_id"]) == list(expected["track_id"])
+    assert bars[category].is_unique, "two tracks share one bar"
+    assert list(bars[value]) == list(expected["popularity"])
+    for row in shared.itertuples():
+        label = bars.loc[bars["track_id"] == row.track_id, category].iloc[0]
+        assert label == f"{row.track_label} · from {row.album_name}"
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    assert spec["encoding"]["x"]["title"] == "Track popularity (0-100)"
 
 
 def test_top_artists_sorted_by_share(sandbox_marts, monkeypatch):
