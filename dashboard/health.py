@@ -21,6 +21,7 @@ import pandas as pd
 
 from dashboard.data import marts_dir
 from ingestion.raw_writer import RAW_ENTITIES, RAW_SUFFIX
+from warehouse.dbt_runner import BUILD_COUNTS, FAILURE_STATUSES, TEST_COUNTS, build_counts
 
 HISTORY_FILE = "dbt_run_results.parquet"
 RUN_COLUMNS = [
@@ -100,39 +101,68 @@ def build_history(directory: Path | None = None) -> pd.DataFrame:
         return con.execute("select * from read_parquet(?)", [str(path)]).df()
 
 
+# How each kind of `warehouse.dbt_runner.BUILD_COUNTS` is named and counted on every page.
+COUNT_LABELS = {
+    "models": "Models",
+    "snapshots": "Snapshots",
+    "seeds": "Seeds",
+    "data_tests": "Data tests",
+    "unit_tests": "Unit tests",
+}
+_OK = {"success", "no-op", "pass"}
+
+
+def count_text(kind: str, statuses: dict[str, int]) -> str:
+    """'203 passed, 1 failed' for tests, '34 built, 2 skipped' for models and snapshots."""
+    ok = sum(n for status, n in statuses.items() if status in _OK)
+    failed = sum(n for status, n in statuses.items() if status in FAILURE_STATUSES)
+    parts = [f"{ok} {'passed' if kind in TEST_COUNTS else 'built'}"]
+    for word, n in (
+        ("failed", failed),
+        ("warned", statuses.get("warn", 0)),
+        ("skipped", statuses.get("skipped", 0)),
+    ):
+        if n:
+            parts.append(f"{n} {word}")
+    return ", ".join(parts)
+
+
+def count_texts(counts: dict[str, dict[str, int]]) -> dict[str, str]:
+    """Label -> text for each kind a build has nodes of (models, snapshots, data tests, ...)."""
+    return {
+        COUNT_LABELS[kind]: count_text(kind, counts.get(kind) or {})
+        for kind in BUILD_COUNTS
+        if counts.get(kind)
+    }
+
+
+def failed_tests(counts: dict[str, dict[str, int]]) -> int:
+    """Data and unit tests that failed or errored."""
+    statuses = (counts.get(kind) or {} for kind in TEST_COUNTS)
+    return sum(n for found in statuses for s, n in found.items() if s in FAILURE_STATUSES)
+
+
 def builds(history: pd.DataFrame, limit: int = 30) -> pd.DataFrame:
-    """Per build, newest first: when, how long, models (ok/failed), tests by status."""
+    """Per build, newest first: when, status, node seconds, and `counts` (models, snapshots,
+    data tests, unit tests by status: `warehouse.dbt_runner.build_counts`, as in the build's
+    summary)."""
+    columns = ["invocation_id", "generated_at", "status", "node_seconds", "counts"]
     if history.empty:
-        return pd.DataFrame(
-            columns=["invocation_id", "generated_at", "status", "models_ok", "models_failed"]
-            + [f"tests_{s}" for s in ("pass", "warn", "fail", "error")]
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for invocation_id, nodes in history.groupby("invocation_id", sort=False):
+        failed = nodes["status"].isin(FAILURE_STATUSES).any()
+        rows.append(
+            {
+                "invocation_id": invocation_id,
+                "generated_at": nodes["generated_at"].max(),
+                "status": "failed" if failed else "success",
+                "node_seconds": round(float(nodes["execution_seconds"].fillna(0).sum()), 1),
+                "counts": build_counts(zip(nodes["resource_type"], nodes["status"], strict=True)),
+            }
         )
-    with duckdb.connect(":memory:") as con:
-        con.register("history", history)
-        frame = con.execute(
-            """
-            select
-                invocation_id,
-                max(generated_at) as generated_at,
-                case when count(*) filter (status in ('error', 'fail', 'runtime error')) > 0
-                    then 'failed' else 'success' end as status,
-                count(*) filter (resource_type <> 'test' and status in ('success', 'no-op'))
-                    as models_ok,
-                count(*) filter (resource_type <> 'test' and status in ('error', 'skipped'))
-                    as models_failed,
-                count(*) filter (resource_type = 'test' and status = 'pass') as tests_pass,
-                count(*) filter (resource_type = 'test' and status = 'warn') as tests_warn,
-                count(*) filter (resource_type = 'test' and status = 'fail') as tests_fail,
-                count(*) filter (resource_type = 'test' and status = 'error') as tests_error,
-                round(sum(execution_seconds), 1) as node_seconds
-            from history
-            group by invocation_id
-            order by generated_at desc
-            limit ?
-            """,
-            [limit],
-        ).df()
-    return frame
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("generated_at", ascending=False).head(limit).reset_index(drop=True)
 
 
 def failing_tests(history: pd.DataFrame, limit: int = 50) -> pd.DataFrame:

@@ -181,6 +181,16 @@ def track_artist_params(current: Filters) -> list[Any]:
     return [current.any_artist, list(current.artist_ids), list(current.artist_ids)]
 
 
+def build_count_metrics(counts: dict[str, dict[str, int]]) -> None:
+    """A build's models, snapshots, data tests and unit tests, one metric each: named and
+    counted the same way on every page (`dashboard.health.count_texts`)."""
+    from dashboard.health import count_texts
+
+    texts = count_texts(counts)
+    for column, (label, text) in zip(st.columns(max(1, len(texts))), texts.items(), strict=False):
+        column.metric(label, text)
+
+
 def development_mode_note(what: str) -> None:
     """Say, on a page that needs popularity, why it is missing and what is shown instead."""
     st.info(

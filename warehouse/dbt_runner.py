@@ -26,6 +26,28 @@ FAILURE_STATUSES = ("runtime error", "error", "fail")
 _ORDER = (*FAILURE_STATUSES, "warn", "skipped", "partial success", "no-op")
 _RANK = {status: rank for rank, status in enumerate(_ORDER)}
 BUILT_TYPES = ("model", "snapshot", "seed")  # nodes that build a relation
+# What a build counts, by dbt resource type: the one definition the summary, the overview and
+# the pipeline health page share. Exposures, analyses and hooks are neither built nor tested.
+BUILD_COUNTS = {
+    "models": ("model",),
+    "snapshots": ("snapshot",),
+    "seeds": ("seed",),
+    "data_tests": ("test",),
+    "unit_tests": ("unit_test",),
+}
+TEST_COUNTS = ("data_tests", "unit_tests")
+
+
+def build_counts(nodes: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Per kind of `BUILD_COUNTS`, how many (resource_type, status) nodes ended in each status:
+    `{"models": {"success": 34}, "data_tests": {"pass": 203}, ...}` (every kind present)."""
+    found: dict[str, Counter] = {kind: Counter() for kind in BUILD_COUNTS}
+    kinds = {rtype: kind for kind, rtypes in BUILD_COUNTS.items() for rtype in rtypes}
+    for resource_type, status in nodes:
+        kind = kinds.get(resource_type)
+        if kind is not None:
+            found[kind][status] += 1
+    return {kind: dict(sorted(counts.items())) for kind, counts in found.items()}
 
 
 class DbtError(RuntimeError):
@@ -136,6 +158,8 @@ class DbtRun:
             "invocation_id": self.invocation_id,
             "models": counts(BUILT_TYPES),
             "tests": counts(("test", "unit_test")),
+            # Per kind (models, snapshots, seeds, data tests, unit tests): what every page shows.
+            "counts": build_counts((n.resource_type, n.status) for n in self.nodes),
             "failed": [
                 {"unique_id": n.unique_id, "status": n.status, "message": n.message}
                 for n in self.failed_nodes

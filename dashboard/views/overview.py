@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting as fmt
-from dashboard import ui
+from dashboard import health, ui
 
 marts = ui.current_marts()
 build = marts.build or {}
@@ -41,7 +41,7 @@ columns = st.columns(3)
 columns[0].metric("Tracked artists", fmt.format_number(artists))
 columns[1].metric("Tracks", fmt.format_number(counts["tracks"].iloc[0]))
 columns[2].metric("Days loaded", fmt.format_number(counts["days"].iloc[0]))
-columns = st.columns(3)
+columns = st.columns(2)
 columns[0].metric(
     "Last successful run",
     fmt.format_age(finished) if status == "success" else "—",
@@ -54,16 +54,13 @@ columns[1].metric(
     fmt.format_date(latest),
     help="The latest snapshot date in the warehouse (whatever the filters).",
 )
-tests = last_build.get("tests") or {}
-passed = int(tests.get("pass", 0))
-failing = sum(int(tests.get(s, 0)) for s in ("fail", "error", "runtime error"))
-warned = int(tests.get("warn", 0))
-columns[2].metric(
-    "dbt tests (last build)",
-    f"{passed} passed" if tests else "not recorded",
-    delta=f"{failing} failing" if failing else None,
-    delta_color="inverse",
-)
+counts = last_build.get("counts") or {}
+st.markdown("**The last dbt build**")
+if counts:
+    ui.build_count_metrics(counts)
+else:
+    st.caption("The last build's counts are not recorded in this export.")
+failing = health.failed_tests(counts)
 
 if age_days is not None and age_days > 1:
     st.warning(
@@ -77,11 +74,8 @@ if failing:
     failed = pd.DataFrame(last_build.get("failed") or [])
     if not failed.empty:
         st.dataframe(failed, hide_index=True)
-elif tests:
-    st.success(
-        f"The last build passed all {passed} dbt tests"
-        + (f" ({warned} with warnings)." if warned else ".")
-    )
+elif counts:
+    st.success("The last build passed all its data tests and unit tests.")
 if not ui.has_popularity():
     st.info(
         "**Development Mode data**: the warehouse holds no popularity (a Development Mode app "

@@ -53,30 +53,32 @@ if builds.empty:
     st.info("No dbt build recorded yet: the `spotify_dbt` DAG records each build's results.")
 else:
     last = builds.iloc[0]
-    cols = st.columns(4)
-    cols[0].metric("Last build", str(last["status"]))
-    cols[1].metric("Tests passed", int(last["tests_pass"]))
-    cols[2].metric("Tests failed", int(last["tests_fail"] + last["tests_error"]))
-    cols[3].metric("Tests warned", int(last["tests_warn"]))
-    over_time = builds.melt(
-        id_vars=["generated_at"],
-        value_vars=["tests_pass", "tests_warn", "tests_fail", "tests_error"],
-        var_name="result",
-        value_name="tests",
+    st.metric("Last build", str(last["status"]))
+    ui.build_count_metrics(last["counts"])
+    over_time = pd.DataFrame(
+        [
+            {"generated_at": build.generated_at, "result": status, "tests": n}
+            for build in builds.itertuples()
+            for kind in ("data_tests", "unit_tests")
+            for status, n in build.counts[kind].items()
+        ],
+        columns=["generated_at", "result", "tests"],
     )
-    over_time["result"] = over_time["result"].str.removeprefix("tests_")
+    over_time = over_time.groupby(["generated_at", "result"], as_index=False)["tests"].sum()
     st.bar_chart(over_time, x="generated_at", y="tests", color="result", x_label="Build")
     st.dataframe(
         pd.DataFrame(
             {
                 "Built at": builds["generated_at"],
                 "Status": builds["status"],
-                "Models ok": builds["models_ok"],
-                "Models failed/skipped": builds["models_failed"],
-                "Tests pass": builds["tests_pass"],
-                "Tests warn": builds["tests_warn"],
-                "Tests fail": builds["tests_fail"],
-                "Tests error": builds["tests_error"],
+                **{
+                    label: [
+                        health.count_text(kind, counts.get(kind) or {})
+                        for counts in builds["counts"]
+                    ]
+                    for kind, label in health.COUNT_LABELS.items()
+                    if any(counts.get(kind) for counts in builds["counts"])
+                },
                 "Node time (s)": builds["node_seconds"],
                 "Invocation": builds["invocation_id"],
             }

@@ -2,7 +2,8 @@
 
 Extract a few days from the sandbox with `ingestion.extract.extract_day` (extended or
 development tier), `dbt build` into a DuckDB file in that folder, then
-`warehouse.export.export_marts`: raw/, warehouse/ and marts/ as `make run` leaves them.
+`warehouse.export.export_marts`: raw/, warehouse/ and marts/ as `make run` leaves them, with
+the build's results recorded (`warehouse.run_results.record`) after a failed build.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from warehouse.dbt_runner import DbtRun
 from warehouse.export import export_marts
+from warehouse.run_results import record
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
@@ -101,6 +103,28 @@ def build_pipeline(data_dir: Path, days: list[dt.date], tier: str) -> Built:
         check=False,
     )
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-4000:]}{result.stderr}"
-    build = DbtRun.from_run_results(data_dir / "dbt_target" / "run_results.json").summary()
+    run = DbtRun.from_run_results(data_dir / "dbt_target" / "run_results.json")
+    # The build history (what the dbt DAG records) holds a failed build before this one.
+    record(failed_copy(run), duckdb_path=duckdb_path, marts_dir=data_dir / "marts")
+    record(run, duckdb_path=duckdb_path, marts_dir=data_dir / "marts")
+    build = run.summary()
     export_marts(duckdb_path, data_dir / "marts", build)
     return Built(data_dir, duckdb_path, days, tier, build)
+
+
+def failed_copy(run: DbtRun) -> DbtRun:
+    """The same build a day earlier, in which its first data test failed (3 rows)."""
+    first_test = next(n for n in run.nodes if n.resource_type == "test")
+    nodes = [
+        replace(n, status="fail", failures=3, message="Got 3 results, configured to fail if != 0")
+        if n is first_test
+        else n
+        for n in run.nodes
+    ]
+    return DbtRun(
+        run.command,
+        False,
+        nodes,
+        invocation_id=f"failed-before-{run.invocation_id}",
+        finished_at=run.finished_at - dt.timedelta(days=1),
+    )

@@ -108,9 +108,8 @@ def test_the_health_page_shows_runs_builds_tests_and_freshness(monkeypatch, heal
         "Retries": "3",
         "HTTP 429 answers": "2",
         "Last build": "success",
-        "Tests passed": "2",
-        "Tests failed": "0",
-        "Tests warned": "0",
+        "Models": "1 built",
+        "Data tests": "2 passed",
     }
 
     runs = at.dataframe[0].value
@@ -129,9 +128,8 @@ def test_the_health_page_shows_runs_builds_tests_and_freshness(monkeypatch, heal
     builds = at.dataframe[1].value
     assert list(builds["Invocation"]) == ["inv-new", "inv-old"]
     assert list(builds["Status"]) == ["success", "failed"]
-    assert list(builds["Tests pass"]) == [2, 1]
-    assert list(builds["Tests fail"]) == [0, 1]
-    assert list(builds["Models ok"]) == [1, 1]
+    assert list(builds["Data tests"]) == ["2 passed", "1 passed, 1 failed"]
+    assert list(builds["Models"]) == ["1 built", "1 built"]
 
     failing = at.dataframe[2].value
     assert list(failing["name"]) == ["unique_fact"]

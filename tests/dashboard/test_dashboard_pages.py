@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections import Counter
 
 import duckdb
 import pandas as pd
@@ -146,12 +147,51 @@ def test_overview_numbers(sandbox_marts, monkeypatch):
     tracks = marts(sandbox_marts, "select count(distinct track_id) as n from top_tracks")
     assert metrics["Tracks"] == fmt.format_number(tracks["n"].iloc[0])
     assert metrics["Data freshness"] == sandbox_marts.days[-1].strftime("%-d %b %Y")
-    passed = sandbox_marts.build["tests"]["pass"]
-    assert metrics["dbt tests (last build)"] == f"{passed} passed"
+    assert {label: metrics[label] for label in BUILD_LABELS} == expected_build_counts(sandbox_marts)
     assert metrics["Last successful run"].endswith(("ago", "just now"))
-    assert f"passed all {passed} dbt tests" in texts(at)
+    assert "passed all its data tests and unit tests" in texts(at)
     per_day = chart_data(charts(at)[0])[0]
     assert sorted(pd.to_datetime(per_day["snapshot_date"]).dt.date) == sandbox_marts.days
+
+
+BUILD_LABELS = ("Models", "Snapshots", "Data tests", "Unit tests")
+
+
+def expected_build_counts(built) -> dict[str, str]:
+    """The last build's counts, from dbt's own run_results.json: each kind of node apart (an
+    exposure or a hook is none of them)."""
+    payload = json.loads((built.data_dir / "dbt_target" / "run_results.json").read_text())
+    found = Counter((r["unique_id"].split(".")[0], r["status"]) for r in payload["results"])
+    kinds = {"model", "snapshot", "test", "unit_test"}
+    assert {status for (kind, status) in found if kind in kinds} == {"success", "pass"}, found
+    assert found[("unit_test", "pass")], found
+    assert found[("snapshot", "success")], found
+    return {
+        "Models": f"{found[('model', 'success')]} built",
+        "Snapshots": f"{found[('snapshot', 'success')]} built",
+        "Data tests": f"{found[('test', 'pass')]} passed",
+        "Unit tests": f"{found[('unit_test', 'pass')]} passed",
+    }
+
+
+def test_one_count_per_build_on_every_page(sandbox_marts, monkeypatch):
+    """The overview and the pipeline health page count the same build the same way (they
+    said 211 and 203 tests); the failed build before it stays in the history."""
+    expected = expected_build_counts(sandbox_marts)
+    at = open_page(sandbox_marts.data_dir, "views/overview.py", monkeypatch)
+    overview = {m.label: m.value for m in at.metric}
+    at = open_page(sandbox_marts.data_dir, "views/pipeline_health.py", monkeypatch)
+    health = {m.label: m.value for m in at.metric}
+    assert {k: overview[k] for k in BUILD_LABELS} == {k: health[k] for k in BUILD_LABELS}
+    assert {k: health[k] for k in BUILD_LABELS} == expected
+    assert health["Last build"] == "success"
+    builds = next(t.value for t in at.dataframe if "Invocation" in t.value.columns)
+    assert list(builds["Status"]) == ["success", "failed"]
+    assert builds["Data tests"].iloc[0] == expected["Data tests"]
+    passed = int(expected["Data tests"].split()[0])
+    assert builds["Data tests"].iloc[1] == f"{passed - 1} passed, 1 failed"
+    assert list(builds["Unit tests"]) == [expected["Unit tests"]] * 2
+    assert list(builds["Models"]) == [expected["Models"]] * 2
 
 
 def test_people_formatted_numbers(sandbox_marts, monkeypatch):
