@@ -163,6 +163,18 @@ def caption_range(current: Filters, note: str = "") -> None:
     )
 
 
+def window_inside(since: Any, until: Any, current: Filters, what: str) -> bool:
+    """True when a comparison from `since` to `until` lies inside the chosen dates; otherwise
+    say which day it would need, and return False (the page then shows no table)."""
+    if current.start is None or pd.isna(since) or pd.Timestamp(since).date() >= current.start:
+        return True
+    st.info(
+        f"{what} compares {_d(until)} with {_d(since)}, before the chosen start date "
+        f"({_d(current.start)}). Move the start to {_d(since)} or earlier to see it."
+    )
+    return False
+
+
 def _d(day: Any) -> str:
     from dashboard.formatting import format_date
 

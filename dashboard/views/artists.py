@@ -87,17 +87,19 @@ with day_tab:
         f"{fmt.format_date(last_day)} against the day before (NULL, shown —, when that day "
         "has no snapshot); sorted by the popularity change, then followers gained."
     )
-    ui.show_table(
-        _table(
-            daily,
-            "popularity_change",
-            "followers_change",
-            {
-                "Popularity": daily["popularity"].map(fmt.format_number),
-                "Followers": daily["followers"].map(fmt.format_count),
-            },
+    day_before = pd.Timestamp(last_day) - pd.Timedelta(days=1)
+    if ui.window_inside(day_before, last_day, filters, "The day-over-day change"):
+        ui.show_table(
+            _table(
+                daily,
+                "popularity_change",
+                "followers_change",
+                {
+                    "Popularity": daily["popularity"].map(fmt.format_number),
+                    "Followers": daily["followers"].map(fmt.format_count),
+                },
+            )
         )
-    )
 with week_tab:
     weekly = ui.query(
         "select artist_name, popularity_start, popularity_end, popularity_change, "
@@ -112,7 +114,7 @@ with week_tab:
             f"No 7-day window ends on {fmt.format_date(last_day)}: it needs an earlier snapshot "
             "within the 7 days before."
         )
-    else:
+    elif ui.window_inside(weekly["since"].iloc[0], last_day, filters, "The 7-day window"):
         st.caption(
             f"{fmt.format_date(weekly['since'].iloc[0])} against {fmt.format_date(last_day)} "
             "(mart `artist_movers_7d`)."

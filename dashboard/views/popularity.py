@@ -42,6 +42,11 @@ latest = history[history["snapshot_date"] == last_day].sort_values(
 )
 options = sorted(labels.index, key=lambda track_id: (labels[track_id], track_id))
 default = list(latest["track_id"].head(5))
+# The picked tracks belong to the filters they were picked under: new filters, new top 5.
+picked_under = (filters.artist_ids, filters.start, filters.end)
+if st.session_state.get("_popularity_tracks_filters") != picked_under:
+    st.session_state.pop("popularity_tracks", None)
+    st.session_state["_popularity_tracks_filters"] = picked_under
 chosen = st.multiselect(
     "Tracks",
     options=options,
@@ -113,10 +118,12 @@ with day_tab:
         f"{label} on {fmt.format_date(last_day)} against the day before "
         "(tracks with a snapshot on both days; mart `top_tracks`)."
     )
-    if use_popularity:
-        _show_movers(daily, "popularity_change", "popularity_before", "popularity")
-    else:
-        _show_movers(daily, "top_track_rank_change", "rank_before", "top_track_rank")
+    day_before = pd.Timestamp(last_day) - pd.Timedelta(days=1)
+    if ui.window_inside(day_before, last_day, filters, "The day-over-day change"):
+        if use_popularity:
+            _show_movers(daily, "popularity_change", "popularity_before", "popularity")
+        else:
+            _show_movers(daily, "top_track_rank_change", "rank_before", "top_track_rank")
 with week_tab:
     weekly = ui.query(
         "select track_name, artist_name, via_artist_name, popularity_start, popularity_end, "
@@ -130,7 +137,7 @@ with week_tab:
             f"No 7-day window ends on {fmt.format_date(last_day)}: it needs an earlier snapshot "
             "within the 7 days before."
         )
-    else:
+    elif ui.window_inside(weekly["since"].iloc[0], last_day, filters, "The 7-day window"):
         st.caption(
             f"{label} on {fmt.format_date(weekly['since'].iloc[0])} against "
             f"{fmt.format_date(last_day)} (mart `track_movers_7d`; tracks on both days)."

@@ -8,6 +8,7 @@ in test_reporting_marts.py), with and without the sidebar's filters.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -609,3 +610,50 @@ def test_marts_from_another_schema_show_a_message_not_a_traceback(
     at = open_page(tmp_path, "views/top_tracks.py", monkeypatch)
     assert "The exported marts cannot be read" in [t.value for t in at.title]
     assert "make run" in at.error[0].value
+
+
+def test_track_selection_follows_the_artist_filter(sandbox_marts, monkeypatch):
+    """The tracks drawn are the chosen artist's top 5, not what is left of the top 5 picked
+    under the previous filter."""
+    last = sandbox_marts.days[-1]
+    top5 = (
+        "select track_id, artist_id from top_tracks where snapshot_date = ? "
+        "and (? is null or artist_id = ? or tracked_artist_id = ?) "
+        "order by popularity desc, track_label, track_id limit 5"
+    )
+    everyone = marts(sandbox_marts, top5, [last, None, None, None])
+    artist_id = everyone["artist_id"].iloc[0]
+    theirs = marts(sandbox_marts, top5, [last, artist_id, artist_id, artist_id])
+    survivors = set(everyone["track_id"]) & set(theirs["track_id"])
+    assert survivors != set(theirs["track_id"]), "pick an artist with other tracks in its top 5"
+
+    at = open_page(sandbox_marts.data_dir, "views/popularity.py", monkeypatch)
+    assert set(chart_data(charts(at)[0])[0]["track_id"]) == set(everyone["track_id"])
+    at.sidebar.multiselect(key="filter_artists").set_value([artist_id]).run()
+    assert not at.exception
+    assert set(chart_data(charts(at)[0])[0]["track_id"]) == set(theirs["track_id"])
+    assert set(at.multiselect(key="popularity_tracks").value) == set(theirs["track_id"])
+
+
+@pytest.mark.parametrize("page", ["views/popularity.py", "views/artists.py"])
+def test_seven_day_windows_stay_inside_the_chosen_dates(sandbox_marts, page, monkeypatch):
+    days = sandbox_marts.days
+    since = marts(
+        sandbox_marts,
+        "select min(window_start_date)::date as d from artist_movers_7d where window_end_date = ?",
+        [days[-1]],
+    )["d"].iloc[0]
+    since = pd.Timestamp(since).date()
+    assert days[0] < since < days[-1]
+    inside = open_page(sandbox_marts.data_dir, page, monkeypatch, choose(dates=(since, days[-1])))
+    week = inside.tabs[1]
+    assert week.get("dataframe"), "the window inside the dates shows its movers"
+    assert f"{fmt.format_date(since)} against {fmt.format_date(days[-1])}" in texts(inside)
+
+    later = since + dt.timedelta(days=1)
+    outside = open_page(sandbox_marts.data_dir, page, monkeypatch, choose(dates=(later, days[-1])))
+    week = outside.tabs[1]
+    assert not week.get("dataframe"), "a window starting before the chosen dates is shown"
+    said = " ".join(i.value for i in week.get("info"))
+    assert f"compares {fmt.format_date(days[-1])} with {fmt.format_date(since)}" in said
+    assert f"before the chosen start date ({fmt.format_date(later)})" in said
