@@ -8,8 +8,16 @@ import pandas as pd
 
 # Long track and album names stay whole on the axis (and in the tooltip).
 LABEL_LIMIT = 420
-# Twenty distinct colours: the default ten repeat from the 11th artist on.
+# Twenty distinct colours: the default ten repeat from the 11th artist on. A chart draws at
+# most this many series by default (more repeat a colour): see `top_series`.
 PALETTE = "tableau20"
+DISTINCT_COLOURS = 20
+# A right-hand legend entry's height in Streamlit's theme (about 30 px, measured in Chromium)
+# and the legend title's: Vega clips the entries a shorter plot has no room for.
+LEGEND_ENTRY_PX = 32
+LEGEND_TITLE_PX = 48
+# SVG, not canvas: the legend's names are text a browser (and its tests) can read.
+SVG = {"embedOptions": {"renderer": "svg"}}
 
 
 def horizontal_bars(
@@ -96,10 +104,10 @@ def daily_lines(
             ],
         )
         # Tall enough for every legend entry: Vega clips those that do not fit.
-        .properties(height=legend_height(frame[series].nunique(), 320))
+        .properties(height=legend_height(frame[series].nunique(), 320), usermeta=SVG)
     )
 
 
 def legend_height(entries: int, minimum: int) -> int:
     """A plot height that leaves room for a right-hand legend of `entries` names."""
-    return max(minimum, 22 * entries + 40)
+    return max(minimum, LEGEND_ENTRY_PX * entries + LEGEND_TITLE_PX)

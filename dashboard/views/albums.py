@@ -65,7 +65,7 @@ if use_popularity:
         .encode(x=alt.X("x:Q").scale(domain=domain), y=alt.Y("y:Q").scale(domain=domain))
     )
     height = charts.legend_height(albums["artist_name"].nunique(), 480)
-    st.altair_chart((diagonal + points).properties(height=height))
+    st.altair_chart((diagonal + points).properties(height=height, usermeta=charts.SVG))
 else:
     ui.development_mode_note(
         "So the albums are compared by how many of their tracks are among the tracked top tracks."

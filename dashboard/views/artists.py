@@ -31,6 +31,27 @@ if not use_popularity:
 
 # One series per artist id, named by the artist (two artists may share a name).
 names = artist_labels(history)
+last_day = history["snapshot_date"].max()
+# The most popular on the last day first: with more artists than distinct colours, the top
+# ones are drawn unless the reader asks for all (a legend of 100 names is long, but whole).
+ranked = (
+    history[history["snapshot_date"] == last_day]
+    .sort_values(["popularity", "artist_name"], ascending=[False, True], na_position="last")[
+        "artist_id"
+    ]
+    .tolist()
+)
+ranked += sorted(set(names.index) - set(ranked), key=lambda artist_id: names[artist_id])
+if len(ranked) > charts.DISTINCT_COLOURS:
+    show_all = st.toggle(f"Show all {len(ranked)} artists", key="artists_show_all")
+    if not show_all:
+        ranked = ranked[: charts.DISTINCT_COLOURS]
+        st.caption(
+            f"The charts show the {charts.DISTINCT_COLOURS} most popular of the "
+            f"{len(names)} artists on {fmt.format_date(last_day)}: switch on "
+            "**Show all** to draw every one (colours then repeat; the legend names each)."
+        )
+history = history[history["artist_id"].isin(ranked)]
 grid = charts.complete_days(history, "artist_id", filters.start, filters.end)
 grid["artist_name"] = grid["artist_id"].map(names)
 st.subheader("Popularity")
@@ -56,7 +77,6 @@ st.altair_chart(
 )
 st.caption("A day without a snapshot leaves a gap in the lines (mart `artist_popularity_daily`).")
 
-last_day = history["snapshot_date"].max()
 st.subheader("Rising and falling artists")
 
 

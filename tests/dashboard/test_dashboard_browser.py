@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 from dashboard_pipeline import APP, ROOT
 from websockets.sync.client import connect
@@ -178,6 +179,31 @@ class Browser:
             self.process.kill()
 
 
+def check_every_artist_named(browser: Browser, built) -> None:
+    """Both legends of Artists over time name every tracked artist (the 11th was missing),
+    at 1400 and 1920 px wide."""
+    con = duckdb.connect(":memory:")
+    names = con.execute(
+        "select distinct artist_name from read_parquet(?) order by 1",
+        [str(built.marts / "artist_popularity_daily.parquet")],
+    ).fetchall()
+    expected = [[name for (name,) in names]] * 2
+    assert len(expected[0]) >= 11
+    for width in (1400, 1920):
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=1000,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        deadline = time.monotonic() + 30
+        while (legends := browser.evaluate(LEGENDS)) != expected:
+            assert time.monotonic() < deadline, f"{width} px: legends {legends}, not {expected}"
+            time.sleep(0.2)
+    browser.call("Emulation.clearDeviceMetricsOverride")
+
+
 # Per chart, how many data marks it draws: Vega renders into an SVG (count the items of the
 # groups with role "mark": bars, points, lines; not axes, grid, legends or the background) or
 # a canvas (count the coloured pixels: axes, grid and text are grey). 0 = an empty chart.
@@ -196,13 +222,26 @@ CHART_MARKS = """
   return n;
 })
 """
+# Per chart, the names its legend shows (the charts with a legend are drawn in SVG): those
+# inside the drawing, not clipped below it.
+LEGENDS = """
+[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+  const svg = chart.querySelector('svg.marks');
+  if (!svg) return [];
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('g.role-legend-label text')].filter(text => {
+    const r = text.getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom && r.right <= box.right;
+  }).map(text => text.textContent);
+})
+"""
 RUNNING = "!!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
 EXCEPTIONS = "document.querySelectorAll('[data-testid^=\"stException\"]').length"
 TABLES = "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length"
 
 
 @pytest.mark.e2e
-def test_every_page_renders_in_chromium(served_dashboard, tmp_path):
+def test_every_page_renders_in_chromium(served_dashboard, sandbox_marts, tmp_path):
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
     browser = Browser(tmp_path / "profile")
@@ -218,6 +257,8 @@ def test_every_page_renders_in_chromium(served_dashboard, tmp_path):
                 marks = browser.evaluate(CHART_MARKS) or []
                 ready = browser.evaluate(f"document.body.innerText.includes({title!r})")
                 drawn = len(marks) >= chart_count and all(marks)
+                # A page of tables only is ready once its first table is drawn.
+                drawn = drawn and bool(chart_count or browser.evaluate(TABLES))
                 if browser.evaluate(EXCEPTIONS) or (
                     ready and drawn and not browser.evaluate(RUNNING)
                 ):
@@ -235,6 +276,9 @@ def test_every_page_renders_in_chromium(served_dashboard, tmp_path):
             assert all(marks), f"{url}: an empty chart (coloured pixels per chart: {marks})"
             if not chart_count:
                 assert browser.evaluate(TABLES) >= 1, f"{url} shows no table"
+
+            if name == "artists":
+                check_every_artist_named(browser, sandbox_marts)
 
             # The whole page, not only the first screen.
             height = browser.evaluate(

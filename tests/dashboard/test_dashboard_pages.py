@@ -24,6 +24,7 @@ from dashboard_pipeline import APP
 from streamlit.testing.v1 import AppTest
 
 from dashboard import formatting as fmt
+from dashboard.charts import DISTINCT_COLOURS, legend_height
 from ingestion.raw_writer import raw_path, read_csv
 
 PAGES = {
@@ -342,7 +343,7 @@ def test_artists_over_time(sandbox_marts, monkeypatch):
         spec = json.loads(chart.proto.spec)
         # Every artist in the legend: Vega clips the entries a short plot has no room for.
         assert spec["encoding"]["color"]["legend"]["symbolLimit"] == 0
-        assert spec["height"] >= 22 * expected["artist_name"].nunique()
+        assert spec["height"] >= legend_height(expected["artist_name"].nunique(), 0)
     day_tab, week_tab = at.tabs
     daily = marts(
         sandbox_marts,
@@ -657,3 +658,38 @@ def test_seven_day_windows_stay_inside_the_chosen_dates(sandbox_marts, page, mon
     said = " ".join(i.value for i in week.get("info"))
     assert f"compares {fmt.format_date(days[-1])} with {fmt.format_date(since)}" in said
     assert f"before the chosen start date ({fmt.format_date(later)})" in said
+
+
+def test_a_hundred_artists_top_20_then_show_all(sandbox_marts, tmp_path, monkeypatch):
+    """With 100 artists, Artists over time draws the 20 most popular (twenty distinct colours),
+    says so, and draws every one, each named in the legend, on "Show all"."""
+    shutil.copytree(sandbox_marts.marts, tmp_path / "marts")
+    daily = tmp_path / "marts" / "artist_popularity_daily.parquet"
+    with duckdb.connect(":memory:") as con:
+        ranked = con.execute(
+            "select * replace (artist_id || '-' || copy as artist_id, "
+            "artist_name || ' ' || copy as artist_name, popularity - copy % 7 as popularity) "
+            "from read_parquet(?), range(10) as t(copy)",
+            [str(daily)],
+        ).df()
+    ranked.to_parquet(daily, index=False)
+    ranked["on_last"] = pd.to_datetime(ranked["snapshot_date"]).dt.date == sandbox_marts.days[-1]
+    assert ranked["artist_name"].nunique() == 110
+    top = (
+        ranked[ranked["on_last"]]
+        .sort_values(["popularity", "artist_name"], ascending=[False, True])["artist_name"]
+        .head(DISTINCT_COLOURS)
+    )
+
+    at = open_page(tmp_path, "views/artists.py", monkeypatch)
+    for chart in charts(at):
+        assert set(chart_data(chart)[0]["artist_name"]) == set(top)
+    assert f"the {DISTINCT_COLOURS} most popular of the 110 artists" in texts(at)
+    at.toggle(key="artists_show_all").set_value(True).run()
+    assert not at.exception
+    for chart in charts(at):
+        assert chart_data(chart)[0]["artist_name"].nunique() == 110
+        spec = json.loads(chart.proto.spec)
+        assert spec["height"] >= legend_height(110, 0)
+        assert spec["encoding"]["color"]["legend"]["symbolLimit"] == 0
+    assert "most popular of the" not in texts(at)
