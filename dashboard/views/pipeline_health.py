@@ -1,9 +1,24 @@
 """Pipeline health: the last ingestion runs, the dbt builds and their tests, source freshness."""
 
+import json
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import formatting as fmt
 from dashboard import health, ui
+from dashboard.labels import unique_labels
+
+# Results in the order they stack, and colours that say what they mean.
+STATUS_COLOURS = {
+    "pass": "#2e7d32",  # green
+    "warn": "#f9a825",  # amber
+    "fail": "#c62828",  # red
+    "error": "#8e0000",  # dark red
+    "runtime error": "#8e0000",
+    "skipped": "#9e9e9e",  # grey
+}
 
 st.title("Pipeline health")
 st.caption(
@@ -55,21 +70,45 @@ else:
     last = builds.iloc[0]
     st.metric("Last build", str(last["status"]))
     ui.build_count_metrics(last["counts"])
+    # One stacked bar per build, named by its time (UTC, 24-hour, with the date; the
+    # invocation added if two share a minute), oldest left.
+    names = unique_labels(
+        builds.assign(built_at=builds["generated_at"].map(fmt.format_timestamp)),
+        "invocation_id",
+        "built_at",
+    )
     over_time = pd.DataFrame(
         [
-            {"generated_at": build.generated_at, "result": status, "tests": n}
-            for build in builds.itertuples()
+            {"build": names[build.invocation_id], "result": status, "tests": n}
+            for build in builds.iloc[::-1].itertuples()
             for kind in ("data_tests", "unit_tests")
             for status, n in build.counts[kind].items()
         ],
-        columns=["generated_at", "result", "tests"],
+        columns=["build", "result", "tests"],
     )
-    over_time = over_time.groupby(["generated_at", "result"], as_index=False)["tests"].sum()
-    st.bar_chart(over_time, x="generated_at", y="tests", color="result", x_label="Build")
+    over_time = over_time.groupby(["build", "result"], as_index=False, sort=False)["tests"].sum()
+    results = [r for r in STATUS_COLOURS if r in set(over_time["result"])]
+    st.altair_chart(
+        alt.Chart(over_time)
+        .mark_bar()
+        .encode(
+            x=alt.X("build:N", title="Build (UTC)", sort=None).axis(labelAngle=-30),
+            y=alt.Y("tests:Q", title="Data and unit tests"),
+            color=alt.Color("result:N", title="Result")
+            .scale(domain=results, range=[STATUS_COLOURS[r] for r in results])
+            .legend(orient="right"),
+            order=alt.Order("result_order:Q"),
+            tooltip=["build:N", "result:N", "tests:Q"],
+        )
+        .transform_calculate(
+            result_order=f"indexof({json.dumps(list(STATUS_COLOURS))}, datum.result)"
+        )
+        .properties(height=260)
+    )
     st.dataframe(
         pd.DataFrame(
             {
-                "Built at": builds["generated_at"],
+                "Built at": builds["generated_at"].map(fmt.format_timestamp),
                 "Status": builds["status"],
                 **{
                     label: [
@@ -91,6 +130,7 @@ else:
         st.success("Every test passed in these builds.")
     else:
         st.markdown("**Tests that did not pass**")
+        failing = failing.assign(generated_at=failing["generated_at"].map(fmt.format_timestamp))
         st.dataframe(failing, hide_index=True, key="health_failing")
 
 st.subheader("Source freshness")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pyarrow as pa
 import pytest
 from dashboard_pipeline import APP
 from dashboard_synthetic import build_synthetic_marts
@@ -71,7 +72,7 @@ def health_data(tmp_path):
         ),
         (
             "inv-new",
-            dt.datetime.fromisoformat(f"{DAYS[1]}T06:20:00"),
+            dt.datetime.fromisoformat(f"{DAYS[1]}T16:23:00"),
             [
                 _node("model.spotify.fact_track_popularity", "success"),
                 _node("test.spotify.unique_fact.1", "pass", failures=0),
@@ -129,6 +130,19 @@ def test_the_health_page_shows_runs_builds_tests_and_freshness(monkeypatch, heal
     assert list(builds["Invocation"]) == ["inv-new", "inv-old"]
     assert list(builds["Status"]) == ["success", "failed"]
     assert list(builds["Data tests"]) == ["2 passed", "1 passed, 1 failed"]
+    # UTC, 24-hour, with the date (the chart read "04:23" for 16:23 UTC).
+    new, old = (dt.date.fromisoformat(d) for d in DAYS[1::-1])
+    built_at = [f"{new.day} {new:%b %Y}, 16:23 UTC", f"{old.day} {old:%b %Y}, 06:20 UTC"]
+    assert list(builds["Built at"]) == built_at
+
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    bars = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+    assert list(dict.fromkeys(bars[spec["encoding"]["x"]["field"]])) == built_at[::-1]
+    assert spec["encoding"]["x"]["title"] == "Build (UTC)"
+    scale = spec["encoding"]["color"]["scale"]
+    colours = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert colours == {"pass": "#2e7d32", "fail": "#c62828"}  # pass green, fail red
     assert list(builds["Models"]) == ["1 built", "1 built"]
 
     failing = at.dataframe[2].value
