@@ -16,7 +16,8 @@ ui.caption_snapshot(day, filters)
 insights = ui.query(
     "select artist_id, artist_name, popularity, followers, album_count, avg_tracks_per_album, "
     "first_release_date, latest_release_date, top_track_count, avg_track_popularity, "
-    "avg_track_duration_minutes, explicit_track_share, top_track_name, top_track_album_name "
+    "avg_track_duration_minutes, explicit_track_share, top_track_name, top_track_album_name, "
+    "top_track_artist_name "
     "from artist_insights where snapshot_date::date = ? and (? or artist_id = any(?)) "
     "order by popularity desc nulls last, followers desc nulls last, artist_name",
     [day, *ui.artist_params(filters.artist_ids)],
@@ -29,6 +30,14 @@ if insights["popularity"].isna().all():
         "So the Audience section and the average track popularity are empty (—); the other "
         "columns are filled."
     )
+
+
+def number_one(track: str | None, owner: str | None, artist: str) -> str:
+    """The track's name, and whose it is when it is not the artist's own (a feature)."""
+    if pd.isna(track):
+        return fmt.MISSING
+    return track if pd.isna(owner) or owner == artist else f"{track} (by {owner})"
+
 
 artist = insights["artist_name"]
 st.subheader("Audience")
@@ -57,7 +66,10 @@ ui.show_table(
     )
 )
 st.subheader("Top tracks")
-st.caption("The artist's own top-tracks list that day (a collaboration counts for both artists).")
+st.caption(
+    "The artist's own top-tracks list that day (a collaboration counts for both artists); "
+    "a No. 1 by someone else names its artist."
+)
 ui.show_table(
     pd.DataFrame(
         {
@@ -68,7 +80,10 @@ ui.show_table(
             ),
             "Avg length": insights["avg_track_duration_minutes"].map(fmt.format_duration_minutes),
             "Explicit": insights["explicit_track_share"].map(fmt.format_percent),
-            "No. 1 track": insights["top_track_name"],
+            "No. 1 track": [
+                number_one(row.top_track_name, row.top_track_artist_name, row.artist_name)
+                for row in insights.itertuples()
+            ],
             "Its album": insights["top_track_album_name"],
         }
     )

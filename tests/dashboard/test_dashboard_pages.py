@@ -410,8 +410,28 @@ def test_release_months_albums_and_insights_match_the_marts(sandbox_marts, monke
     for section in (audience, discography, tracks):
         assert list(section["Artist"]) == list(insights["artist_name"])
     assert list(discography["Releases"]) == [fmt.format_number(n) for n in insights["album_count"]]
-    assert list(tracks["No. 1 track"]) == list(insights["top_track_name"])
     assert [s.value for s in at.subheader] == ["Audience", "Discography", "Top tracks"]
+
+
+def test_a_number_one_by_someone_else_says_whose(sandbox_marts, monkeypatch):
+    """Artist insights' "No. 1 track", from the raw top tracks: the name, and its artist when
+    the track is not the tracked artist's own (the fixture's last day has one)."""
+    last = str(sandbox_marts.days[-1])
+    names = {
+        row["artist_id"]: row["artist_name"]
+        for row in read_csv(raw_path(sandbox_marts.data_dir, "artists", last))
+    }
+    expected = {}
+    for row in read_csv(raw_path(sandbox_marts.data_dir, "top_tracks", last)):
+        if int(row["rank"]) == 1:
+            owner = json.loads(row["track_json"])["artists"][0]["name"]
+            artist = names[row["tracked_artist_id"]]
+            by = "" if owner == artist else f" (by {owner})"
+            expected[artist] = row["track_name"] + by
+    assert any("(by " in cell for cell in expected.values()), "no featured No. 1 on that day"
+    at = open_page(sandbox_marts.data_dir, "views/artist_insights.py", monkeypatch)
+    tracks = table(at, 2)
+    assert dict(zip(tracks["Artist"], tracks["No. 1 track"], strict=True)) == expected
 
 
 def test_filters_apply_to_every_page(sandbox_marts, monkeypatch):

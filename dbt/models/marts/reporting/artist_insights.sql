@@ -41,7 +41,11 @@ track_stats as (
         round(avg(tracks.duration_ms) / 60000.0, 2) as avg_track_duration_minutes,
         round(avg(case when tracks.is_explicit then 1.0 else 0.0 end), 4) as explicit_track_share,
         min_by(tracks.track_name, rankings.top_track_rank) as top_track_name,
-        min_by(albums.album_name, rankings.top_track_rank) as top_track_album_name
+        min_by(albums.album_name, rankings.top_track_rank) as top_track_album_name,
+        -- A tracked artist's No. 1 may be someone else's track (a feature): say whose.
+        min_by(
+            coalesce(track_artists.artist_name, tracks.primary_artist_id), rankings.top_track_rank
+        ) as top_track_artist_name
     from {{ ref('stg_spotify__top_tracks') }} as rankings
     left join {{ ref('fact_track_popularity') }} as track_facts
         on rankings.track_id = track_facts.track_id
@@ -50,6 +54,8 @@ track_stats as (
         on rankings.track_id = tracks.track_id
     left join albums
         on tracks.album_id = albums.album_id
+    left join {{ ref('dim_artist') }} as track_artists
+        on tracks.primary_artist_id = track_artists.artist_id
     group by all
 
 ),
