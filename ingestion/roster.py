@@ -86,6 +86,7 @@ def load_roster(artists_file: str | os.PathLike | None = None) -> list[Artist]:
             raise RosterError(f"artists file {path}, entry {number} has no `name`: add one.")
         if "id" not in entry:
             raise RosterError(f"artists file {path}, entry {number} ({name}) has no `id`: add one.")
+        _check_quoted(entry["id"], f"artists file {path}, entry {number} ({name})", "artist")
         try:
             artist_id = normalise_artist_id(entry["id"])
         except InvalidArtistIdError as exc:
@@ -127,7 +128,9 @@ def load_playlists(artists_file: str | os.PathLike | None = None) -> list[Playli
             if not isinstance(name, str):
                 raise RosterError(f"{where}: `name` must be text.")
         elif not isinstance(entry, str):
+            _check_quoted(entry, where, "playlist")
             raise RosterError(f"{where} is neither an id nor a mapping: {hint}.")
+        _check_quoted(value, where, "playlist")
         try:
             playlist_id = normalise_playlist_id(value)
         except InvalidPlaylistIdError as exc:
@@ -143,6 +146,17 @@ def load_playlists(artists_file: str | os.PathLike | None = None) -> list[Playli
         seen[playlist_id] = number
         playlists.append(Playlist(id=playlist_id, name=name.strip()))
     return playlists
+
+
+def _check_quoted(value: object, where: str, kind: str) -> None:
+    """YAML reads an unquoted id made of digits (or digits and an `e`) as a number, and may
+    drop its leading zeros: say to quote it rather than that a number is not text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        error = InvalidArtistIdError if kind == "artist" else InvalidPlaylistIdError
+        raise error(
+            f"{where}: the id {value!r} was read as a number: quote it, exactly as in the "
+            f"{kind}'s Spotify URL (YAML reads unquoted digits as a number, and 0123 as 83)."
+        )
 
 
 def _is_artist(value: object) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,16 +37,24 @@ R = TypeVar("R")
 
 
 # --- inputs -----------------------------------------------------------------------------------
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_snapshot_date(value: date | str) -> date:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         return value
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value).strip())
+        # YYYY-MM-DD only: Python also reads 20261120 and 2026-W47-5, which nothing else
+        # here (the trigger form, the file names, the dashboard) writes.
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise SnapshotDateError(
-            f"snapshot date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-25."
+            f"snapshot date {value!r} is not a YYYY-MM-DD date: write it so, e.g. 2026-11-25."
         ) from None
 
 

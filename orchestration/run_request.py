@@ -69,10 +69,11 @@ def ingest_params() -> dict[str, Any]:
     from airflow.sdk import Param
 
     return {
+        # Dates are text fields checked against YYYY-MM-DD, not `format="date"`: the form's
+        # date picker shows the browser's locale (mm/dd/yyyy), unlike everything else here.
         "start_date": Param(
             None,
             type=["null", "string"],
-            format="date",
             pattern=_DATE,
             title="First snapshot date",
             description="YYYY-MM-DD. Empty: the run's own date (the daily run). "
@@ -81,7 +82,6 @@ def ingest_params() -> dict[str, Any]:
         "end_date": Param(
             None,
             type=["null", "string"],
-            format="date",
             pattern=_DATE,
             title="Last snapshot date",
             description="YYYY-MM-DD, included; empty: the first date. "
@@ -89,7 +89,7 @@ def ingest_params() -> dict[str, Any]:
         ),
         "artists": Param(
             [],
-            type="array",
+            type=["null", "array"],  # optional: the form marks a field without "null" required
             items={"type": "string", "minLength": 1},
             uniqueItems=True,
             title="Artists",

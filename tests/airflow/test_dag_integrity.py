@@ -84,6 +84,28 @@ def test_ingest_dag_shape(dagbag):
     assert fan_out.partial_kwargs.get("trigger_dag_id", None) in (None, "spotify_ingest")
 
 
+def test_the_trigger_form_reads_yyyy_mm_dd_and_needs_no_artists(dagbag):
+    """The form marks a typed field required unless it allows null, and shows a
+    `format: date` field in the browser's locale (mm/dd/yyyy): the dates are YYYY-MM-DD text,
+    like the CLI and the dashboard, and an empty "Artists" means the whole roster."""
+    import pytest
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = dagbag.dags["spotify_ingest"].params
+    for name in ("start_date", "end_date"):
+        param = params.get_param(name)
+        assert "format" not in param.schema, name
+        assert "YYYY-MM-DD" in param.description, name
+        assert param.resolve("2026-11-20") == "2026-11-20"
+        for bad in ("20261120", "11/20/2026"):
+            with pytest.raises(ParamValidationError):
+                param.resolve(bad)
+    artists = params.get_param("artists")
+    assert "null" in artists.schema["type"]
+    assert artists.resolve(None) is None
+    assert artists.resolve([]) == []
+
+
 def test_both_dags_alert_on_task_failure_and_on_a_missed_deadline(dagbag):
     from airflow.sdk import AsyncCallback, DeadlineReference
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
+import subprocess
+import sys
 import traceback
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from ingestion_helpers import CLIENT_ID, DAY, SECRET, Proxy, raw_files, settings_for, write_roster
@@ -14,6 +18,7 @@ from ingestion_helpers import CLIENT_ID, DAY, SECRET, Proxy, raw_files, settings
 from ingestion.errors import (
     IngestionError,
     InvalidArtistIdError,
+    InvalidPlaylistIdError,
     MalformedResponseError,
     RateLimitError,
     RosterError,
@@ -21,6 +26,7 @@ from ingestion.errors import (
 )
 from ingestion.extract import extract_artists, extract_day, extract_top_tracks
 from ingestion.raw_writer import raw_path, read_csv
+from ingestion.roster import load_playlists, load_roster
 from ingestion.sandbox import Fault, FaultPlan
 
 
@@ -35,6 +41,9 @@ def _today() -> str:
         ((datetime.now(UTC).date() + timedelta(days=2)).isoformat(), "in the future"),
         ("2026-13-01", "YYYY-MM-DD"),
         ("yesterday", "YYYY-MM-DD"),
+        # Python's fromisoformat reads these too; nothing else here writes them.
+        ("20261120", "'20261120' is not a YYYY-MM-DD date"),
+        ("2026-W47-5", "is not a YYYY-MM-DD date"),
     ],
 )
 def test_bad_dates_write_nothing(sandbox, tmp_path, date, match):
@@ -73,6 +82,47 @@ def test_bad_rosters_write_nothing(sandbox, tmp_path, text, error, match):
             step(DAY, artists_file=roster, data_dir=tmp_path / "d", settings=settings_for(server))
     assert raw_files(tmp_path / "d") == {}
     assert server.request_counts == {}
+
+
+def test_make_extract_with_a_compact_date_is_refused_in_one_line(tmp_path):
+    """`make extract DATE=20261120` runs `python -m ingestion extract --date 20261120`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
+    env["DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "ingestion", "extract", "--date", "20261120"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: snapshot date '20261120' is not a YYYY-MM-DD date: write it so, e.g. 2026-11-25."
+    ]
+    assert raw_files(tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("artists:\n  - {name: X, id: 1234567890123456789012}\n", InvalidArtistIdError),
+        ("artists:\n  - {name: X, id: 0}\n", InvalidArtistIdError),
+        ("artists:\n  - {name: X, id: 6M2wZ9GZgrQXHCFfjv46we}\nplaylists:\n  - 12\n", None),
+        (
+            "artists:\n  - {name: X, id: 6M2wZ9GZgrQXHCFfjv46we}\n"
+            "playlists:\n  - {name: P, id: 0123}\n",
+            None,
+        ),
+    ],
+)
+def test_an_all_digit_roster_id_says_to_quote_it(tmp_path, text, error):
+    roster = tmp_path / "artists.yml"
+    roster.write_text(text)
+    load = load_roster if error else load_playlists
+    with pytest.raises(error or InvalidPlaylistIdError, match="read as a number: quote it"):
+        load(roster)
 
 
 def test_artist_uris_and_urls_in_the_roster_are_normalised(sandbox, tmp_path):
