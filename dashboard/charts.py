@@ -70,6 +70,29 @@ def complete_days(
     return grid.merge(frame, on=[key, date_column], how="left")
 
 
+def time_axis(first, last, title: str = "Snapshot date", field: str = "snapshot_date") -> alt.X:
+    """A day axis from `first` to `last`: one tick a day over a few weeks, fewer over longer
+    ranges (never labels on top of each other), and the year whenever the range crosses one."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    days = (last - first).days + 1
+    year = "" if first.year == last.year else " %Y"
+    if days <= 16:
+        ticks, label = {"interval": "day", "step": 1}, f"%d %b{year}"
+    elif days <= 120:
+        ticks, label = {"interval": "week", "step": 1}, f"%d %b{year}"
+    else:
+        ticks, label = 8, "%b %Y"
+    return alt.X(f"{field}:T", title=title).axis(format=label, tickCount=ticks, labelOverlap=True)
+
+
+def value_axis(value_format: str | None, whole: bool) -> alt.Axis:
+    """Whole numbers (a popularity, a rank) never get decimals, even on a flat series (a
+    one-value domain made Vega write 87.000000); other values lose trailing zeros."""
+    if whole:
+        return alt.Axis(format="d", tickMinStep=1)
+    return alt.Axis(format=value_format or ",~r")
+
+
 def daily_lines(
     frame: pd.DataFrame,
     *,
@@ -80,18 +103,17 @@ def daily_lines(
     reverse: bool = False,
     zero: bool = False,
     value_format: str | None = None,
+    whole: bool = False,
 ) -> alt.Chart:
-    """One line per series over the snapshot days; missing days (NULL) break the line."""
-    y_axis = alt.Axis(format=value_format) if value_format else alt.Axis()
-    if reverse:  # a rank: whole numbers only
-        y_axis = alt.Axis(format="d", tickMinStep=1)
+    """One line per series over the snapshot days; missing days (NULL) break the line.
+    `whole`: the values are whole numbers (a rank, `reverse`, always is)."""
+    y_axis = value_axis(value_format, whole or reverse)
+    days = pd.to_datetime(frame["snapshot_date"])
     return (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot date").axis(
-                format="%d %b", tickCount={"interval": "day", "step": 1}
-            ),
+            x=time_axis(days.min(), days.max()),
             y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis).scale(zero=zero, reverse=reverse),
             color=alt.Color(f"{series}:N", title=series_title)
             .scale(scheme=PALETTE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,12 @@ DEVELOPMENT_MODE_NOTE = (
 )
 # Tables up to this many rows are shown whole (no inner scroll); longer ones scroll.
 FULL_TABLE_ROWS = 60
+# Text column widths (px): about 8 px a character in Streamlit's table font, plus padding;
+# names longer than MAX_COLUMN_PX wide are cut there (the cell shows them whole on hover).
+CHAR_PX = 8
+COLUMN_PADDING_PX = 28
+MIN_COLUMN_PX = 60
+MAX_COLUMN_PX = 420
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,32 @@ def snapshot_range() -> tuple[dt.date | None, dt.date | None]:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
+# A stretch without snapshots longer than this is pointed out under the date filter.
+LONG_GAP_DAYS = 31
+
+
+def snapshot_days() -> list[dt.date]:
+    frame = query("select distinct snapshot_date::date as day from top_tracks order by 1")
+    return [pd.Timestamp(day).date() for day in frame["day"]]
+
+
+def gap_hint(days: Sequence[dt.date]) -> None:
+    """Under the date filter: how many days there are, and the longest stretch without any
+    when it is long (a lone day from another year makes every default range span years)."""
+    if not days:
+        return
+    gaps = [(later - earlier).days - 1 for earlier, later in itertools.pairwise(days)]
+    note = f"{len(days)} snapshot days, {_d(days[0])} to {_d(days[-1])}."
+    if gaps and max(gaps) > LONG_GAP_DAYS:
+        at = gaps.index(max(gaps))
+        note += (
+            f" None from {_d(days[at] + dt.timedelta(days=1))} to "
+            f"{_d(days[at + 1] - dt.timedelta(days=1))} ({max(gaps):,} days): start the range "
+            f"on {_d(days[at + 1])} to leave the {at + 1} earlier day(s) out."
+        )
+    st.caption(note)
+
+
 def sidebar_filters() -> Filters:
     """Draw the artist and date-range filters; remember them for the pages."""
     artists = artist_options()
@@ -111,6 +144,7 @@ def sidebar_filters() -> Filters:
                 start, end = picked
             elif isinstance(picked, Sequence) and len(picked) == 1:
                 start = end = picked[0]
+            gap_hint(snapshot_days())
     filters = Filters(
         artist_ids=tuple(chosen),
         artist_names=tuple(names[a] for a in chosen if a in names),
@@ -181,10 +215,25 @@ def _d(day: Any) -> str:
     return format_date(day)
 
 
+def text_widths(frame: pd.DataFrame) -> dict[str, Any]:
+    """A width per text column wide enough for its longest value: left to itself the table
+    cuts names ("Johnny Cas", "Charlie Brow") to fit every column on the screen."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if frame[column].dtype != object and not pd.api.types.is_string_dtype(frame[column]):
+            continue
+        longest = max([len(str(column)), *(len(str(v)) for v in frame[column].dropna())])
+        width = min(MAX_COLUMN_PX, max(MIN_COLUMN_PX, CHAR_PX * longest + COLUMN_PADDING_PX))
+        config[column] = st.column_config.TextColumn(width=width)
+    return config
+
+
 def show_table(frame: pd.DataFrame, **kwargs: Any) -> None:
-    """A table showing every row of a small result (no inner scroll hiding row 11)."""
+    """A table showing every row of a small result (no inner scroll hiding row 11), its text
+    columns wide enough for their longest value (up to MAX_COLUMN_PX)."""
     height = "content" if len(frame) <= FULL_TABLE_ROWS else 640
-    st.dataframe(frame, hide_index=True, height=height, **kwargs)
+    column_config = {**text_widths(frame), **kwargs.pop("column_config", {})}
+    st.dataframe(frame, hide_index=True, height=height, column_config=column_config, **kwargs)
 
 
 def track_artist_params(current: Filters) -> list[Any]:

@@ -62,6 +62,7 @@ st.altair_chart(
         series_title="Artist",
         value="popularity",
         value_title="Popularity (0-100)",
+        whole=True,
     )
 )
 st.subheader("Followers")

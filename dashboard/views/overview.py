@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts, health, ui
 from dashboard import formatting as fmt
-from dashboard import health, ui
 
 marts = ui.current_marts()
 build = marts.build or {}
@@ -94,10 +94,9 @@ st.altair_chart(
     alt.Chart(per_day)
     .mark_bar(width={"band": 0.8})
     .encode(
-        # One day-wide bar per snapshot on a time axis, one tick per day.
-        x=alt.X("yearmonthdate(snapshot_date):T", title="Snapshot date").axis(
-            format="%d %b", tickCount={"interval": "day", "step": 1}
-        ),
+        # One day-wide bar per snapshot on a time axis (charts.time_axis: the year when the
+        # range crosses one).
+        x=charts.time_axis(filters.start, filters.end, field="yearmonthdate(snapshot_date)"),
         y=alt.Y("tracks:Q", title="Top tracks loaded"),
         tooltip=[
             alt.Tooltip("snapshot_date:T", title="Date", format="%d %b %Y"),

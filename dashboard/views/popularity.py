@@ -67,6 +67,7 @@ st.altair_chart(
         value=measure,
         value_title="Popularity (0-100)" if use_popularity else "Top-track rank (1 = best)",
         reverse=not use_popularity,
+        whole=True,
     )
 )
 st.caption("A day without a snapshot leaves a gap in the lines.")

@@ -57,7 +57,9 @@ if use_popularity:
         .mark_circle(opacity=0.8)
         .encode(
             x=alt.X("release:T", title="Album release month"),
-            y=alt.Y("avg_popularity:Q", title="Average track popularity (0-100)").scale(zero=False),
+            y=alt.Y("avg_popularity:Q", title="Average track popularity (0-100)")
+            .scale(zero=False)
+            .axis(format=",~r"),
             size=alt.Size("track_count:Q", title="Tracks").legend(orient="right"),
             tooltip=tooltip,
         )
@@ -71,7 +73,7 @@ st.altair_chart(
     .mark_bar(size=4)
     .encode(
         x=alt.X("release:T", title="Album release month"),
-        y=alt.Y("track_count:Q", title="Top tracks"),
+        y=alt.Y("track_count:Q", title="Top tracks").axis(format="d", tickMinStep=1),
         tooltip=tooltip,
     )
     .properties(height=220)

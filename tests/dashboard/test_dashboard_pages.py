@@ -713,3 +713,83 @@ def test_a_hundred_artists_top_20_then_show_all(sandbox_marts, tmp_path, monkeyp
         assert spec["height"] >= legend_height(110, 0)
         assert spec["encoding"]["color"]["legend"]["symbolLimit"] == 0
     assert "most popular of the" not in texts(at)
+
+
+def _x_axis(chart) -> dict:
+    return json.loads(chart.proto.spec)["encoding"]["x"]["axis"]
+
+
+def test_time_axes_show_the_year_when_the_range_crosses_one(sandbox_marts, monkeypatch):
+    days = sandbox_marts.days
+    assert days[0].year != days[-1].year  # the fixture crosses a year on purpose
+    same_year = [d for d in days if d.year == days[-1].year]
+    for page in ("views/overview.py", "views/popularity.py", "views/artists.py"):
+        at = open_page(sandbox_marts.data_dir, page, monkeypatch)
+        for chart in charts(at):
+            assert _x_axis(chart)["format"] == "%d %b %Y", page
+        at = open_page(
+            sandbox_marts.data_dir,
+            page,
+            monkeypatch,
+            choose(dates=(same_year[0], same_year[-1])),
+        )
+        for chart in charts(at):
+            axis = _x_axis(chart)
+            assert axis["format"] == "%d %b", page
+            assert axis["tickCount"] == {"interval": "day", "step": 1}, page
+
+
+def test_popularity_axes_are_whole_numbers(sandbox_marts, monkeypatch):
+    """A flat series made Vega label the axis 87.000000: popularity ticks are integers."""
+    for page in ("views/popularity.py", "views/artists.py"):
+        at = open_page(sandbox_marts.data_dir, page, monkeypatch)
+        y = json.loads(charts(at)[0].proto.spec)["encoding"]["y"]
+        assert y["field"] == "popularity"
+        assert (y["axis"]["format"], y["axis"]["tickMinStep"]) == ("d", 1), page
+
+
+def test_tables_are_wide_enough_for_full_names(sandbox_marts, monkeypatch):
+    """Names were cut ("Johnny Cas", "Charlie Brow"): text columns are as wide as their
+    longest value (about 8 px a character)."""
+    for page, index in (
+        ("views/artist_insights.py", 2),
+        ("views/top_artists.py", 0),
+        ("views/top_tracks.py", 0),
+    ):
+        at = open_page(sandbox_marts.data_dir, page, monkeypatch)
+        shown = at.dataframe[index]
+        widths = {
+            name: config.get("width")
+            for name, config in json.loads(shown.proto.columns or "{}").items()
+        }
+        for column in shown.value.columns:
+            values = shown.value[column]
+            if values.dtype != object and not pd.api.types.is_string_dtype(values):
+                continue
+            longest = max(len(str(v)) for v in [column, *values])
+            assert widths.get(column, 0) >= min(420, 8 * longest), (page, column, widths)
+
+
+def test_a_lone_day_from_another_year_is_pointed_out(sandbox_marts, tmp_path, monkeypatch):
+    """A day from 1999 made every default range 27 years long, unreadable and unexplained:
+    the axis then shows months and years, and the sidebar says where the gap is."""
+    shutil.copytree(sandbox_marts.marts, tmp_path / "marts")
+    top = tmp_path / "marts" / "top_tracks.parquet"
+    with duckdb.connect(":memory:") as con:
+        frame = con.execute(
+            "select * from read_parquet(?) union all "
+            "select * replace (date '1999-06-01' as snapshot_date) "
+            "from (select * from read_parquet(?) order by snapshot_date, track_id limit 1)",
+            [str(top), str(top)],
+        ).df()
+    frame.to_parquet(top, index=False)
+    first = sandbox_marts.days[0]
+    at = open_page(tmp_path, "views/overview.py", monkeypatch)
+    hint = " ".join(c.value for c in at.sidebar.caption)
+    gap = (first - dt.date(1999, 6, 1)).days - 1
+    assert f"{len(sandbox_marts.days) + 1} snapshot days, 1 Jun 1999 to" in hint
+    assert f"None from 2 Jun 1999 to {fmt.format_date(first - dt.timedelta(days=1))}" in hint
+    assert f"({gap:,} days): start the range on {fmt.format_date(first)}" in hint
+    axis = _x_axis(charts(at)[0])
+    assert axis["format"] == "%b %Y"
+    assert axis["labelOverlap"] is True
