@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts, health, ui
 from dashboard import formatting as fmt
-from dashboard import health, ui
 from dashboard.labels import unique_labels
 
 # Results in the order they stack, and colours that say what they mean.
@@ -92,7 +92,9 @@ else:
         alt.Chart(over_time)
         .mark_bar()
         .encode(
-            x=alt.X("build:N", title="Build (UTC)", sort=None).axis(labelAngle=-30),
+            x=alt.X("build:N", title="Build (UTC)", sort=None).axis(
+                labelAngle=-30, labelLimit=charts.LABEL_LIMIT
+            ),
             y=alt.Y("tests:Q", title="Data and unit tests"),
             color=alt.Color("result:N", title="Result")
             .scale(domain=results, range=[STATUS_COLOURS[r] for r in results])

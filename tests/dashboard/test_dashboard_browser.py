@@ -45,6 +45,7 @@ PAGES = {
     "albums": ("albums", "Albums vs their tracks", 1),
     "artist_insights": ("artist_insights", "Artist insights", 0),
     "catalogue": ("catalogue", "Catalogue", 0),
+    "pipeline_health": ("pipeline_health", "Pipeline health", 1),
 }
 
 
