@@ -25,7 +25,9 @@ from dbt_harness import (
     PLAYLISTS,
     Warehouse,
     copy_days,
+    publish_copy,
     republish,
+    reseal,
     snapshot_dates,
 )
 
@@ -50,6 +52,7 @@ SINGULAR_TESTS = {
     "assert_snapshot_versions_do_not_overlap",
     "assert_fact_track_popularity_grain",
     "assert_one_data_source",
+    "assert_published_days_are_whole",
 }
 MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
 
@@ -622,6 +625,7 @@ def test_bad_raw_file_fails_the_build_on_the_right_test(
     day = snapshot_dates()[0]
     copy_days(raw_source["extended"], wh.data_dir, [day])
     corrupt(wh.data_dir, day)
+    reseal(wh.data_dir, day)  # bad content, but a whole day: the data tests must catch it
     result = wh.dbt("build")
     assert result.returncode != 0
     assert failing_test in result.failed(), sorted(result.failed())
@@ -656,7 +660,8 @@ def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
 
     copy_days(raw_source["extended"], wh.data_dir, days[2:3], publish=False)
     _popularity_150(wh.data_dir, days[2])
-    copy_days(raw_source["extended"], wh.data_dir, days[2:3], entities=())
+    publish_copy(raw_source["extended"], wh.data_dir, days[2])
+    reseal(wh.data_dir, days[2])
     assert failing in wh.dbt("build").failed()
 
 
