@@ -390,8 +390,9 @@ def run_planned_step(
         part = run_step(
             step, day, tier=tier, settings=settings, data_dir_path=str(staged), artists_file=roster
         )
-    merge_subset(step, day.isoformat(), ids, staged_dir=staged, data_dir=data_dir())
-    return {**part, "artists_selected": list(ids)}
+    merged = merge_subset(step, day.isoformat(), ids, staged_dir=staged, data_dir=data_dir())
+    # The summary counts the rows of the day's file (what publication checks), not the subset's.
+    return {**part, "rows": {**part["rows"], step: merged}, "artists_selected": list(ids)}
 
 
 def _stage_playlist_tracks(snapshot_date: str, staged: Path) -> None:

@@ -26,7 +26,8 @@ final as (
         checked.entity,
         checked.path,
         checked.problem,
-        checked.published_at
+        checked.published_at,
+        checked.loaded_at
     from checked
     inner join runs
         on checked.snapshot_date = runs.snapshot_date
