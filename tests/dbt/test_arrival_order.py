@@ -31,7 +31,7 @@ from dbt_harness import (
     snapshot_dates,
 )
 
-from ingestion.raw_writer import raw_path, read_csv, summary_path, write_csv
+from ingestion.raw_writer import raw_path, read_csv, staged_path, summary_path, write_csv
 
 SEED = 20261126
 DAYS = 4
@@ -137,14 +137,24 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
     assert wh.query("select count(*) from stg_spotify__days")[0][0] == 1
     for position, day in enumerate(order):
         if position == 1:
-            # A half-written day: files without the run summary that publishes the day.
+            # A half-written day: files without the run summary that publishes the day; and a
+            # re-extraction of the altered day killed before publishing (its staged files).
             pending = next(d for d in order[2:] if d != altered)
             copy_days(source, wh.data_dir, [pending], publish=False)
+            for entity in ("artists", "top_tracks"):
+                staged = staged_path(wh.data_dir, entity, altered.isoformat())
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(raw_path(source, entity, altered.isoformat()), staged)
             wh.build(*FAST)
             loaded = {
                 d for (d,) in wh.query("select distinct snapshot_date from stg_spotify__top_tracks")
             }
-            assert (pending,) not in loaded
+            assert pending not in loaded
+            assert altered in loaded  # still its published version, whole
+            renamed = wh.query(
+                "select count(*) from stg_spotify__artists where artist_name like '% (old)'"
+            )[0][0]
+            assert renamed > 0 or order[0] == altered  # the altered one, unless redone already
         copy_days(source, wh.data_dir, [day])
         wh.build(*FAST)
     wh.build()  # nothing new: changes nothing, and every data test passes
