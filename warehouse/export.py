@@ -96,7 +96,8 @@ def export_marts(
     out_dir: str | os.PathLike,
     build_summary: Mapping[str, Any] | None = None,
 ) -> dict:
-    """Export the marts of `duckdb_path` to `out_dir`; return what `_build.json` now says.
+    """Export the marts of `duckdb_path` as one unit: a new folder, swapped in as the symlink
+    `out_dir` (module docstring); return what its `_build.json` says.
 
     Call it only after a successful build, from the warehouse's single writer: it opens the
     file read-only, which DuckDB refuses while another process holds the write lock.
@@ -117,7 +118,8 @@ def export_marts(
         _stop_point("written")
         _swap_in(out, new)
     except BaseException:
-        shutil.rmtree(new, ignore_errors=True)
+        if out.resolve() != new.resolve():  # never the export readers were just given
+            shutil.rmtree(new, ignore_errors=True)
         raise
     return payload
 
@@ -126,7 +128,6 @@ def _export_into(
     duckdb_path: Path, out: Path, build_summary: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Write the marts and `_build.json` into the new export folder `out`."""
-
     exported: dict[str, dict] = {}
     dates: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
