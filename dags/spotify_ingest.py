@@ -1,21 +1,21 @@
 """
 ### spotify_ingest
 
-Extracts one snapshot day from the Spotify Web API (or the offline sandbox) into the raw layer,
-`$DATA_DIR/raw/<entity>/<snapshot date>.csv.gz`, in four tasks: **artists**, then **top
-tracks**, then the roster's **playlists** (their tracks and positions; a playlist the API
-refuses fails alone and is named in the summary's `failed_playlists`), then **albums** (the full
-albums of the top tracks and playlist tracks). The snapshot date is the run's logical
-date (UTC day), so a run triggered for a past date (UI, REST API, `airflow backfill create`)
-extracts that day: simulated history from the sandbox, a clear `SnapshotDateError` from the real
-API, which only knows today.
+Extracts one snapshot day from the Spotify Web API (or the offline sandbox) into the raw layer
+(staged under `$DATA_DIR/raw/.staging/<snapshot date>/`, then published whole), in four
+tasks: **artists**, then **top tracks**, then the roster's **playlists** (their tracks and
+positions; a playlist the API refuses fails alone and is named in the summary's
+`failed_playlists`), then **albums** (the full albums of the top tracks and playlist tracks).
+The snapshot date is the run's logical date (UTC day), so a run triggered for a past date
+(UI, REST API, `airflow backfill create`) extracts that day: simulated history from the
+sandbox, a clear `SnapshotDateError` from the real API, which only knows today.
 
 **Trigger form** (Params): `start_date` / `end_date` (a snapshot date range), `artists` (a
 subset of the roster, by name or id) and `access_tier` (auto / extended / development). The
 first task, `plan_run`, checks them (a reversed or future range, an artist not in the roster:
 the run fails at once saying what to change). A range of several days fans out:
 `trigger_daily_runs` triggers one run per day and this run extracts nothing. A subset merges
-its rows into the day's files, keeping the other artists' (`orchestration.run_request`).
+its rows into the day's staged files, keeping the other artists' (`orchestration.run_request`).
 
 **Alerts**: a task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES`
 (default 90) after it was queued, sends an email (connection `alerts_smtp`) and a webhook POST
@@ -25,11 +25,12 @@ its rows into the day's files, keeping the other artists' (`orchestration.run_re
   XCom, so detection happens once per run.
 * Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
   `raw_playlist_tracks`, `raw_albums`); the asset event's `extra` is that step's run summary
-  (rows, requests, retries, tier, snapshot date). Writing a file first hides the day from
-  the warehouse.
+  (rows, requests, retries, tier, snapshot date). A step writes its file aside (staged): the
+  day's published version stays as it is.
 * The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
   summary, and emits one event of `raw_published_days`, the Asset that schedules
-  `spotify_dbt`. A failed step leaves the day unpublished; a rerun completes it.
+  `spotify_dbt`: publishing replaces the day's previous version in one step. A failed step
+  leaves the previous version published; a rerun completes the new one.
 * Credentials: Airflow connection `spotify_default` (login = client id, password = secret;
   extra `api_base_url`, `token_url`, `tier`), else the `SPOTIFY_*` environment, else the offline
   sandbox. Looked up inside the tasks, never when this file is parsed.

@@ -52,7 +52,9 @@ class Marts:
 
 
 def discover(directory: Path | None = None) -> Marts:
-    directory = directory or marts_dir()
+    # Resolved once: the symlink an export swaps (warehouse.export) may move on while this
+    # load reads, and every file of the load must come from the same export.
+    directory = (directory or marts_dir()).resolve()
     models: dict[str, Path] = {}
     stamps = []
     if directory.is_dir():

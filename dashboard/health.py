@@ -50,7 +50,7 @@ def data_dir() -> Path:
 def _raw_dates(folder: Path, entity: str) -> set[str]:
     path = folder / "raw" / entity
     names = (p.name for p in path.glob(f"*{RAW_SUFFIX}")) if path.is_dir() else ()
-    return {name.removesuffix(RAW_SUFFIX) for name in names}
+    return {name[:10] for name in names}  # <date>.csv.gz or <date>.<sha256 prefix>.csv.gz
 
 
 def ingestion_runs(folder: Path | None = None, limit: int = 30) -> pd.DataFrame:
@@ -81,7 +81,8 @@ def ingestion_runs(folder: Path | None = None, limit: int = 30) -> pd.DataFrame:
             "requests": summary.get("requests_total"),
             "retries": summary.get("retries"),
             "rate_limited": summary.get("rate_limited"),
-            "skipped_artists": len(skipped),
+            # Named: an id the API does not know must be seen to be fixed in the roster.
+            "skipped_artists": ", ".join(str(s.get("id")) for s in skipped) or None,
             "artists_selected": len(summary.get("artists_selected") or []) or None,
         }
     for entity in RAW_ENTITIES:

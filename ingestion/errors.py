@@ -40,6 +40,18 @@ class MixedDataSourceError(IngestionError):
     """The DATA_DIR already holds days of the other data source (sandbox vs real Spotify)."""
 
 
+class StorageError(IngestionError):
+    """The file system refused a write (disk full, read-only folder, permission denied)."""
+
+    @classmethod
+    def from_os_error(cls, error: OSError, path: object) -> StorageError:
+        where = error.filename or path
+        return cls(
+            f"cannot write {where}: {error.strerror or error}. Free space or fix the folder's "
+            "permissions, then run again (the published days are unchanged)."
+        )
+
+
 class MissingInputError(IngestionError):
     """A step needs a file an earlier step writes, and it is not there."""
 

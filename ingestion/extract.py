@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingestion.errors import MissingInputError, MixedDataSourceError
+from ingestion.errors import InvalidArtistIdError, MissingInputError, MixedDataSourceError
 from ingestion.fetchers import (
     fetch_artist_albums,
     fetch_artists,
@@ -42,11 +42,11 @@ from ingestion.raw_writer import (
     PLAYLIST_TRACK_COLUMNS,
     PLAYLIST_TRACKS,
     TOP_TRACK_COLUMNS,
+    current_path,
     publish_day,
     published_data_sources,
-    raw_path,
     read_csv,
-    unpublish_day,
+    staged_path,
     write_csv,
 )
 from ingestion.roster import Artist, load_playlists, load_roster, resolve_artists_file
@@ -63,7 +63,7 @@ def _tracked(run: Run, roster: list[Artist], data_dir: Path) -> list[Artist]:
     In `extract_day` the artists step has just run; a step run on its own reads the artists
     file of the same date when it exists, so a deleted artist is not searched for again.
     """
-    path = raw_path(data_dir, "artists", run.snapshot.isoformat())
+    path = current_path(data_dir, "artists", run.snapshot.isoformat())
     if run.skipped or not path.exists():
         return [a for a in roster if a.id not in run.skipped]
     names = {row["artist_id"]: row["artist_name"] for row in read_csv(path)}
@@ -89,11 +89,10 @@ def check_data_source(data_dir: Path, data_source: str) -> None:
 
 
 def _write(run: Run, folder: Path, entity: str, columns: list[str], rows: list[dict]) -> None:
-    """Write one entity's file of the run's day, hiding the day from the warehouse first: it is
-    published again (its run summary written) only once all its files are complete."""
+    """Write one entity's file of the run's day aside (the day's staging folder): the published
+    version of the day stays as it is until the run summary publishes the new one whole."""
     check_data_source(folder, run.mode)
-    unpublish_day(folder, run.snapshot.isoformat())
-    write_csv(raw_path(folder, entity, run.snapshot.isoformat()), columns, rows)
+    write_csv(staged_path(folder, entity, run.snapshot.isoformat()), columns, rows)
 
 
 def _step(
@@ -105,6 +104,7 @@ def _step(
     settings: Settings | None,
     tier: str | None,
     body: Callable[[Run, list[Artist], Path], dict[str, int]],
+    strict: bool | None = None,
 ) -> dict[str, Any]:
     roster = load_roster(artists_file)  # validated before any request or write
     folder = resolve_data_dir(data_dir)
@@ -120,7 +120,19 @@ def _step(
             resolve_artists_file(artists_file),
         )
         rows = body(run, roster, folder)
+        if run.skipped and (strict if strict is not None else _strict_from_env()):
+            # Only staged so far: the published day stays as it was.
+            skipped = ", ".join(f"{i} ({r})" for i, r in sorted(run.skipped.items()))
+            raise InvalidArtistIdError(
+                f"{name} for {run.snapshot}: the API does not know roster artist(s) {skipped}, "
+                "and strict mode (--strict, INGEST_STRICT=1) makes that an error: fix or remove "
+                "the id(s) in the roster, or run without strict mode to skip them."
+            )
         return run.summary_part(rows)
+
+
+def _strict_from_env() -> bool:
+    return os.environ.get("INGEST_STRICT", "").strip().lower() in ("1", "true", "yes")
 
 
 def extract_artists(
@@ -193,13 +205,13 @@ def extract_albums(
     track are fetched."""
     snapshot = parse_snapshot_date(snapshot_date)
     folder = resolve_data_dir(data_dir)
-    top_path = raw_path(folder, "top_tracks", snapshot.isoformat())
+    top_path = current_path(folder, "top_tracks", snapshot.isoformat())
     if not top_path.exists():
         raise MissingInputError(
             f"{top_path} does not exist: the albums step needs the top tracks of {snapshot}; "
             "run extract_top_tracks for that date first."
         )
-    listed_path = raw_path(folder, PLAYLIST_TRACKS, snapshot.isoformat())
+    listed_path = current_path(folder, PLAYLIST_TRACKS, snapshot.isoformat())
     album_ids = []
     for path, step in ((top_path, "extract_top_tracks"), (listed_path, "extract_playlists")):
         if not path.exists():
@@ -263,8 +275,11 @@ def extract_day(
     data_dir: str | os.PathLike | None = None,
     allow_past_date: bool = False,
     settings: Settings | None = None,
+    strict: bool | None = None,
 ) -> dict[str, Any]:
-    """The whole day on one client; writes the CSVs and the run summary at the end."""
+    """The whole day on one client; writes the CSVs and the run summary at the end. A roster
+    artist the API does not know is skipped and named in the summary's `skipped_artists`;
+    `strict` (default: env INGEST_STRICT=1) makes it an error instead."""
     playlists = load_playlists(artists_file)  # validated before any request or write
 
     def body(run: Run, roster: list[Artist], folder: Path) -> dict[str, int]:
@@ -289,7 +304,15 @@ def extract_day(
         }
 
     summary = _step(
-        "extract_day", snapshot_date, artists_file, data_dir, allow_past_date, settings, None, body
+        "extract_day",
+        snapshot_date,
+        artists_file,
+        data_dir,
+        allow_past_date,
+        settings,
+        None,
+        body,
+        strict,
     )
     summary = publish_day(resolve_data_dir(data_dir), summary)
     log.info(

@@ -1,4 +1,5 @@
-"""`python -m ingestion extract --date YYYY-MM-DD [--artists FILE] [--allow-past-date]`."""
+"""`python -m ingestion extract --date YYYY-MM-DD [--artists FILE] [--allow-past-date]
+[--strict]`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="extract a past date against the real API (stores today's data, true extracted_at)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="fail when the API does not know a roster artist (default: skip it and name it "
+        "in the run summary; env INGEST_STRICT=1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,10 +37,14 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         summary = extract_day(
-            args.date, artists_file=args.artists, allow_past_date=args.allow_past_date
+            args.date,
+            artists_file=args.artists,
+            allow_past_date=args.allow_past_date,
+            strict=args.strict,
         )
     except IngestionError as exc:
-        # The message says what to do; a traceback would add nothing for the user.
+        # The message says what to do; the traceback goes to the debug log (-v) only.
+        log.debug("extract failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary, indent=2))

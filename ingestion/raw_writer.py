@@ -6,17 +6,23 @@ byte-identical. Writes are atomic (a temporary file in the target folder, then `
 so a reader or a failed run never sees half a file, and rows are sorted by their key so reruns
 are byte-identical.
 
-A day is *published* by its run summary `raw/runs/<date>.json`, written last, once its four
-entity files are complete; extracting a day again first removes it (`unpublish_day`), so the
-warehouse, which reads published days only, never sees a half-written or half-rewritten day.
-The summary's `published_at` (the real time of publication, also against the sandbox) tells
-the warehouse a day was extracted again even when its files are byte-identical.
+A day is *published* by its run summary `raw/runs/<date>.json`, which lists every file of the
+day with its row count, byte size and sha256 (docs/interfaces.md section 2). The steps write
+their files aside, into the day's staging folder `raw/.staging/<date>/`; `publish_day` links
+them to versioned names `raw/<entity>/<date>.<sha256 prefix>.csv.gz` (invisible: no summary
+lists them yet), then replaces the summary in one atomic step, then removes the day's files
+the summary no longer lists. Until that step the previous version of the day stays published
+and intact, so a failed or killed re-extraction never hides a day. The summary's
+`published_at` (the real time of publication, also against the sandbox) tells the warehouse a
+day was extracted again even when its files are byte-identical.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -24,6 +30,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from ingestion.errors import MissingInputError, StorageError
 
 # The raw entities every complete day has, in the order a run writes them (albums need the
 # albums of the top tracks and playlist tracks). Days published before playlists were tracked
@@ -88,28 +96,134 @@ def compact_json(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
-def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
-    """The one definition of where an entity's file of a day lives."""
-    return Path(data_dir) / "raw" / entity / f"{snapshot_date}{RAW_SUFFIX}"
+STAGING = ".staging"
+
+
+def staged_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
+    """Where a step writes an entity's file of a day before the day is published."""
+    return Path(data_dir) / "raw" / STAGING / snapshot_date / f"{entity}{RAW_SUFFIX}"
 
 
 def summary_path(data_dir: Path, snapshot_date: str) -> Path:
-    """The day's run summary, which also publishes the day (written last)."""
+    """The day's run summary, which publishes the day (listing its files)."""
     return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
 
 
-def unpublish_day(data_dir: Path, snapshot_date: str) -> None:
-    """Hide a day from the warehouse before its files are (re)written."""
-    summary_path(data_dir, snapshot_date).unlink(missing_ok=True)
+def legacy_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
+    """The file of a day published before summaries listed their files (unversioned name)."""
+    return Path(data_dir) / "raw" / entity / f"{snapshot_date}{RAW_SUFFIX}"
+
+
+def read_summary(data_dir: Path, snapshot_date: str) -> dict[str, Any] | None:
+    """The day's published run summary, or None when the day is not published."""
+    try:
+        return json.loads(summary_path(data_dir, snapshot_date).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def published_files(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{entity: {path (relative to raw/), rows, bytes, sha256}} of a published summary; a
+    summary written before files were listed gives the unversioned names (no checksum)."""
+    if "files" in summary:
+        return {f["entity"]: f for f in summary["files"]}
+    day = summary["snapshot_date"]
+    return {
+        entity: {"entity": entity, "path": f"{entity}/{day}{RAW_SUFFIX}", "rows": rows}
+        for entity, rows in (summary.get("rows") or {}).items()
+        if rows is not None
+    }
+
+
+def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
+    """The one definition of where the published file of an entity of a day lives: the file
+    its run summary lists (the unversioned name when the day is not published)."""
+    summary = read_summary(data_dir, snapshot_date)
+    listed = published_files(summary).get(entity) if summary else None
+    if listed:
+        return Path(data_dir) / "raw" / listed["path"]
+    return legacy_path(data_dir, entity, snapshot_date)
+
+
+def current_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
+    """The day's file a step reads: the one staged by this extraction, else the published one."""
+    staged = staged_path(data_dir, entity, snapshot_date)
+    return staged if staged.exists() else raw_path(data_dir, entity, snapshot_date)
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """Row count, byte size and sha256 of a raw file (what the run summary records)."""
+    payload = Path(path).read_bytes()
+    return {
+        "rows": len(read_csv(path)),
+        "bytes": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
 
 
 def publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    """Write the day's run summary, stamped with `published_at`: the day becomes visible."""
+    """Publish the day's staged files with the summary, stamped with `published_at`.
+
+    Entities the summary counts come from the staging folder (checked against the counts);
+    the others keep their published file. One atomic step (the summary's os.replace) makes the
+    new version visible; a crash before it leaves the previous version published.
+    """
+    try:
+        return _publish_day(Path(data_dir), summary)
+    except OSError as error:
+        where = summary_path(data_dir, summary["snapshot_date"])
+        raise StorageError.from_os_error(error, where) from error
+
+
+def _publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    published = {**summary, "published_at": datetime.now(UTC).isoformat(timespec="microseconds")}
-    write_json(summary_path(data_dir, summary["snapshot_date"]), published)
+    day = summary["snapshot_date"]
+    previous = read_summary(data_dir, day)
+    files = dict(published_files(previous)) if previous else {}
+    rows = dict(previous.get("rows") or {}) if previous else {}
+    for entity, count in summary["rows"].items():
+        staged = staged_path(data_dir, entity, day)
+        if not staged.exists():
+            raise MissingInputError(
+                f"{staged} does not exist: extract {entity} of {day} again before publishing it."
+            )
+        entry = describe_file(staged)
+        if entry["rows"] != count:
+            raise MissingInputError(
+                f"{staged} holds {entry['rows']} rows, the run counted {count}: it is not this "
+                f"run's file; extract {entity} of {day} again."
+            )
+        name = f"{entity}/{day}.{entry['sha256'][:16]}{RAW_SUFFIX}"
+        target = data_dir / "raw" / name
+        if not target.exists():  # same name, same bytes: a rerun keeps the file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(staged, target)
+        files[entity] = {"entity": entity, "path": name, **entry}
+        rows[entity] = count
+    order = {entity: i for i, entity in enumerate(RAW_ENTITIES)}
+    published = {
+        **summary,
+        "rows": rows,
+        "files": sorted(files.values(), key=lambda f: order.get(f["entity"], len(order))),
+        "published_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+    }
+    write_json(summary_path(data_dir, day), published)  # the one step that publishes
+    _remove_unlisted(data_dir, day, {f["path"] for f in published["files"]}, summary["rows"])
     return published
+
+
+def _remove_unlisted(data_dir: Path, day: str, listed: set[str], staged: Iterable[str]) -> None:
+    """After publication: the staged files and the day's versions the summary no longer lists."""
+    for entity in staged:
+        staged_path(data_dir, entity, day).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # another entity still staged (or already gone)
+        staged_path(data_dir, "x", day).parent.rmdir()
+    for entity in ENTITIES:
+        folder = data_dir / "raw" / entity
+        for path in folder.glob(f"{day}*{RAW_SUFFIX}"):
+            if f"{entity}/{path.name}" not in listed and path.name[:10] == day:
+                path.unlink(missing_ok=True)
 
 
 def published_data_sources(data_dir: Path) -> dict[str, str]:
@@ -121,6 +235,20 @@ def published_data_sources(data_dir: Path) -> dict[str, str]:
         except (OSError, ValueError):
             continue
     return {day: source for day, source in found.items() if source}
+
+
+def skipped_artists(data_dir: Path) -> dict[str, list[str]]:
+    """{artist id: [snapshot dates]} of the roster artists the published days skipped (an id
+    the API does not know): named wherever a run is reported."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((Path(data_dir) / "raw" / "runs").glob("*.json")):
+        try:
+            skipped = json.loads(path.read_text(encoding="utf-8")).get("skipped_artists") or []
+        except (OSError, ValueError):
+            continue
+        for artist in skipped:
+            found.setdefault(str(artist.get("id")), []).append(path.stem)
+    return found
 
 
 def _process_umask() -> int:
@@ -136,9 +264,12 @@ FILE_MODE = 0o666 & ~_process_umask()
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Same folder as the target: os.replace is atomic only within one file system.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Same folder as the target: os.replace is atomic only within one file system.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise StorageError.from_os_error(error, path) from error
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -146,8 +277,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):  # ENOSPC from write() names no file: name it here
+            raise StorageError.from_os_error(error, path) from error
         raise
 
 

@@ -221,6 +221,13 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
         f"Days loaded in fact_track_popularity: {len(dates)}"
         + (f" ({dates[0]} .. {dates[-1]})" if dates else "")
     )
+    from ingestion.raw_writer import skipped_artists
+
+    for artist_id, days in skipped_artists(data_dir()).items():
+        print(
+            f"Artist {artist_id} skipped on {len(days)} day(s) ({days[0]} .. {days[-1]}): the API "
+            "does not know it; fix or remove it in the roster (INGEST_STRICT=1 makes it an error)"
+        )
     print("Rows per mart:")
     for model, count in wh["rows"].items():
         print(f"  {model:<28} {count:>8}")

@@ -306,14 +306,14 @@ def merge_subset(
     """Merge the staged file of `entity` into the day's raw file: the selected artists' rows
     are replaced by the staged ones, the other artists' rows are kept. Atomic. Returns the
     rows of the merged file."""
-    from ingestion.raw_writer import ENTITIES, raw_path, read_csv, unpublish_day, write_csv
+    from ingestion.raw_writer import ENTITIES, current_path, read_csv, staged_path, write_csv
 
     key, natural = ARTIST_KEY[entity], NATURAL_KEY[entity]
     selected = set(artist_ids)
-    staged = read_csv(raw_path(Path(staged_dir), entity, snapshot_date))
+    staged = read_csv(staged_path(Path(staged_dir), entity, snapshot_date))
     staged_keys = {tuple(row[c] for c in natural) for row in staged}
-    target = raw_path(Path(data_dir), entity, snapshot_date)
-    old = read_csv(target) if target.exists() else []
+    current = current_path(Path(data_dir), entity, snapshot_date)
+    old = read_csv(current) if current.exists() else []
     # Rows tied to no tracked artist (the full album objects of the top tracks' albums) are
     # shared: a staged one replaces the old one with the same key, the others are kept.
     kept = [
@@ -323,9 +323,8 @@ def merge_subset(
     ]
     rows = kept + staged
     rows.sort(key=lambda row: tuple(row[c] for c in ENTITIES[entity]))
-    # The day's files change: hide the day until the run publishes it again, whole.
-    unpublish_day(Path(data_dir), snapshot_date)
-    write_csv(target, ENTITIES[entity], rows)
+    # Staged beside the published day, which the run's summary replaces whole.
+    write_csv(staged_path(Path(data_dir), entity, snapshot_date), ENTITIES[entity], rows)
     log.info(
         "%s %s: %d rows of the selected artists merged with %d kept rows of the others",
         entity,
@@ -391,18 +390,19 @@ def run_planned_step(
         part = run_step(
             step, day, tier=tier, settings=settings, data_dir_path=str(staged), artists_file=roster
         )
-    merge_subset(step, day.isoformat(), ids, staged_dir=staged, data_dir=data_dir())
-    return {**part, "artists_selected": list(ids)}
+    merged = merge_subset(step, day.isoformat(), ids, staged_dir=staged, data_dir=data_dir())
+    # The summary counts the rows of the day's file (what publication checks), not the subset's.
+    return {**part, "rows": {**part["rows"], step: merged}, "artists_selected": list(ids)}
 
 
 def _stage_playlist_tracks(snapshot_date: str, staged: Path) -> None:
     """Put the day's playlist file (all playlists, written by this run's playlist step) beside
     the staged top tracks: the albums step fetches the full albums of both."""
-    from ingestion.raw_writer import PLAYLIST_TRACKS, raw_path
+    from ingestion.raw_writer import PLAYLIST_TRACKS, current_path, staged_path
     from orchestration.assets import data_dir
 
-    source = raw_path(Path(data_dir()), PLAYLIST_TRACKS, snapshot_date)
+    source = current_path(Path(data_dir()), PLAYLIST_TRACKS, snapshot_date)
     if source.exists():
-        target = raw_path(staged, PLAYLIST_TRACKS, snapshot_date)
+        target = staged_path(staged, PLAYLIST_TRACKS, snapshot_date)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)

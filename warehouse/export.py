@@ -2,10 +2,12 @@
 
 `export_marts()` runs right after a successful `dbt build`, inside the same single-writer pool
 (the Airflow pool `duckdb_writer`), so it never waits for the DuckDB lock. It opens the
-warehouse read-only, writes every model of docs/interfaces.md section 5 that exists to
-`<out_dir>/<model>.parquet` (DuckDB's COPY) and then `<out_dir>/_build.json`, each atomically
-(a temporary file in the same folder, then `os.replace`), so a reader sees either the old file
-or the new one.
+warehouse read-only and writes one export as a unit (docs/interfaces.md section 5): every model
+that exists to `<model>.parquet` (DuckDB's COPY) and then `_build.json`, into a new folder
+beside `<out_dir>` (`.<name>.<stamp>`), then swaps the symlink `<out_dir>` to it in one
+`os.replace`. A reader that resolves `<out_dir>` once sees the whole previous export or the
+whole new one, even if the export is killed at any point; the previous folder is kept for the
+readers still on it, older ones are removed. Files get the process umask's modes.
 
 CLI: `python -m warehouse.export [--run-results dbt/target/run_results.json]` reads
 `DUCKDB_PATH` and `DATA_DIR` from the environment.
@@ -16,7 +18,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
+import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -30,6 +35,7 @@ from warehouse.dbt_runner import DbtRun
 from warehouse.models import MART_MODELS
 
 BUILD_FILE = "_build.json"
+HISTORY_FILE = "dbt_run_results.parquet"  # warehouse.run_results.PARQUET
 # dbt may put the models in `main` or in a custom schema such as `main_marts`; prefer these.
 _SCHEMA_PREFERENCE = ["main", "main_marts", "marts"]
 
@@ -40,6 +46,7 @@ def atomic_path(target: Path) -> Iterator[str]:
     removed when it fails (os.replace is atomic within one folder)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    Path(tmp).unlink()  # the writer creates it, with the umask's mode (mkstemp's is 0600)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -54,12 +61,43 @@ def write_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> i
         return con.execute(f"copy ({query}) to ? (format parquet)", [tmp]).fetchone()[0]
 
 
+def _stop_point(name: str) -> None:
+    """Where the tests kill an export (SIGKILL while stopped here): EXPORT_STOP_AT=<name>."""
+    if os.environ.get("EXPORT_STOP_AT") == name:
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _versions(out: Path) -> list[Path]:
+    """The export folders beside `out`, oldest first (their names sort by time)."""
+    return sorted(out.parent.glob(f".{out.name}.*[0-9]"))
+
+
+def _swap_in(out: Path, folder: Path) -> None:
+    """Point the symlink `out` at `folder` in one step; keep the folder it pointed at (a
+    reader may still be on it), remove the older ones and any a killed export left."""
+    previous = out.resolve() if out.is_symlink() else None
+    if out.is_dir() and not out.is_symlink():
+        # An export folder of before the swap: moved aside once (its readers keep reading it).
+        previous = out.with_name(f".{out.name}.00000000T000000000000")
+        os.replace(out, previous)
+    link = out.with_name(f".{out.name}.link")
+    link.unlink(missing_ok=True)
+    os.symlink(folder.name, link)
+    _stop_point("linked")
+    os.replace(link, out)  # the export is published
+    _stop_point("swapped")
+    for old in _versions(out):
+        if old not in (folder, previous):
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def export_marts(
     duckdb_path: str | os.PathLike,
     out_dir: str | os.PathLike,
     build_summary: Mapping[str, Any] | None = None,
 ) -> dict:
-    """Export the marts of `duckdb_path` to `out_dir`; return what `_build.json` now says.
+    """Export the marts of `duckdb_path` as one unit: a new folder, swapped in as the symlink
+    `out_dir` (module docstring); return what its `_build.json` says.
 
     Call it only after a successful build, from the warehouse's single writer: it opens the
     file read-only, which DuckDB refuses while another process holds the write lock.
@@ -67,8 +105,29 @@ def export_marts(
     duckdb_path, out = Path(duckdb_path), Path(out_dir)
     if not duckdb_path.is_file():
         raise FileNotFoundError(f"No DuckDB warehouse at {duckdb_path}: run `dbt build` first.")
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    new = out.with_name(f".{out.name}.{stamp}")
+    os.mkdir(new)  # the umask's mode; invisible to readers until swapped in
+    try:
+        payload = _export_into(duckdb_path, new, build_summary)
+        # The build history (warehouse.run_results) goes on with the export it sits beside.
+        history = out / HISTORY_FILE
+        if history.is_file():
+            shutil.copyfile(history, new / HISTORY_FILE)
+        _stop_point("written")
+        _swap_in(out, new)
+    except BaseException:
+        if out.resolve() != new.resolve():  # never the export readers were just given
+            shutil.rmtree(new, ignore_errors=True)
+        raise
+    return payload
 
+
+def _export_into(
+    duckdb_path: Path, out: Path, build_summary: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Write the marts and `_build.json` into the new export folder `out`."""
     exported: dict[str, dict] = {}
     dates: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
@@ -83,8 +142,11 @@ def export_marts(
         relations = {table: f'"{schema}"."{table}"' for table, schema in found}
         for model in (m for m in MART_MODELS if m in relations):
             query = f"select * from {relations[model]}"  # noqa: S608 - names from information_schema
-            rows = write_parquet(con, query, out / f"{model}.parquet")
+            rows = con.execute(
+                f"copy ({query}) to ? (format parquet)", [str(out / f"{model}.parquet")]
+            ).fetchone()[0]
             exported[model] = {"rows": rows, "file": f"{model}.parquet"}
+            _stop_point(model)
         if "fact_track_popularity" in relations:
             dates = [
                 day.isoformat()
@@ -94,10 +156,7 @@ def export_marts(
                 ).fetchall()
             ]
 
-    # A model the warehouse no longer has must not linger as a stale export.
-    missing = [m for m in MART_MODELS if m not in exported]
-    for model in missing:
-        (out / f"{model}.parquet").unlink(missing_ok=True)
+    missing = [m for m in MART_MODELS if m not in exported]  # a new folder: none lingers
 
     payload = {
         "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -113,8 +172,7 @@ def export_marts(
         },
     }
     text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
-    with atomic_path(out / BUILD_FILE) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+    (out / BUILD_FILE).write_text(text, encoding="utf-8")
     return payload
 
 
@@ -145,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         payload = export_marts(args.duckdb_path, args.out_dir, summary)
     except (FileNotFoundError, duckdb.IOException) as error:
         print(f"export failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # disk full, read-only folder, permission: say where
+        logging.getLogger(__name__).debug("export failed", exc_info=True)
+        where = error.filename or args.out_dir
+        print(f"export failed: cannot write {where}: {error.strerror or error}", file=sys.stderr)
+        print(f"the previous export in {args.out_dir} is unchanged", file=sys.stderr)
         return 1
     missing = payload["missing_models"]
     print(

@@ -7,7 +7,14 @@ from datetime import date
 import jsonschema
 import pytest
 
-from ingestion.raw_writer import ALBUM_COLUMNS, ARTIST_COLUMNS, raw_path, read_csv, write_csv
+from ingestion.raw_writer import (
+    ALBUM_COLUMNS,
+    ARTIST_COLUMNS,
+    raw_path,
+    read_csv,
+    staged_path,
+    write_csv,
+)
 from ingestion.roster import Artist, load_roster
 from orchestration.run_request import (
     MAX_RANGE_DAYS,
@@ -172,12 +179,12 @@ def test_a_subset_merge_replaces_the_selected_artists_rows_and_keeps_the_others(
     ]
     write_csv(raw_path(data, "artists", day), ARTIST_COLUMNS, old)
     write_csv(
-        raw_path(staged, "artists", day),
+        staged_path(staged, "artists", day),
         ARTIST_COLUMNS,
         [_row(ARTIST_COLUMNS, snapshot_date=day, artist_id="A", artist_name="new A")],
     )
     assert merge_subset("artists", day, ["A"], staged_dir=staged, data_dir=data) == 2
-    rows = {r["artist_id"]: r["artist_name"] for r in read_csv(raw_path(data, "artists", day))}
+    rows = {r["artist_id"]: r["artist_name"] for r in read_csv(staged_path(data, "artists", day))}
     assert rows == {"A": "new A", "B": "old B"}
 
     # Albums: the selected artist's rows are replaced; the shared full-album rows (no tracked
@@ -203,14 +210,14 @@ def test_a_subset_merge_replaces_the_selected_artists_rows_and_keeps_the_others(
         ],
     )
     write_csv(
-        raw_path(staged, "albums", day),
+        staged_path(staged, "albums", day),
         ALBUM_COLUMNS,
         [album("z", "A", "artist_albums", "new"), album("x", "", "album", "new")],
     )
     merge_subset("albums", day, ["A"], staged_dir=staged, data_dir=data)
     rows = {
         (r["album_id"], r["tracked_artist_id"], r["source"]): r["album_name"]
-        for r in read_csv(raw_path(data, "albums", day))
+        for r in read_csv(staged_path(data, "albums", day))
     }
     assert rows == {
         ("z", "A", "artist_albums"): "new",
@@ -224,9 +231,10 @@ def test_a_subset_of_a_day_not_extracted_yet_is_the_day_file(tmp_path):
     day = "2026-11-21"
     staged = tmp_path / "staged"
     write_csv(
-        raw_path(staged, "artists", day),
+        staged_path(staged, "artists", day),
         ARTIST_COLUMNS,
         [_row(ARTIST_COLUMNS, snapshot_date=day, artist_id="A")],
     )
     merge_subset("artists", day, ["A"], staged_dir=staged, data_dir=tmp_path / "data")
-    assert [r["artist_id"] for r in read_csv(raw_path(tmp_path / "data", "artists", day))] == ["A"]
+    merged = read_csv(staged_path(tmp_path / "data", "artists", day))
+    assert [r["artist_id"] for r in merged] == ["A"]

@@ -11,7 +11,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingestion.errors import ApiUnavailableError
-from ingestion.raw_writer import raw_path
+from ingestion.raw_writer import raw_path, staged_path
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from ingestion.settings import Settings
 from orchestration import ingest, transform
@@ -95,7 +95,7 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     )
     day = YESTERDAY.isoformat()
     for entity in ("artists", "top_tracks", "albums"):
-        assert raw_path(tmp_path, entity, day).stat().st_size > 0
+        assert staged_path(tmp_path, entity, day).stat().st_size > 0  # aside until published
     assert artists["rows"]["artists"] > 0
     assert top["rows"]["top_tracks"] > 0
     assert albums["rows"]["albums"] > 0
@@ -117,11 +117,17 @@ def test_the_three_steps_write_the_raw_files_and_summaries(tmp_path, no_spotify_
     assert "secret" not in json.dumps([artists, top, albums, summary, extra]).lower()
 
     assert transform.raw_snapshot_dates(data) == [day]
-    # Extracting the day again hides it from the warehouse until it is published again.
-    ingest.run_step("artists", YESTERDAY, settings=settings, data_dir_path=data)
-    assert transform.raw_snapshot_dates(data) == []
-    ingest.write_run_summary([artists, top, albums], data_dir_path=data)
+    for entity in ("artists", "top_tracks", "albums"):
+        assert raw_path(tmp_path, entity, day).stat().st_size > 0  # published
+    # Extracting the day again leaves it published (the old version) until it is replaced.
+    before = (tmp_path / "raw" / "runs" / f"{day}.json").read_bytes()
+    again = ingest.run_step("artists", YESTERDAY, settings=settings, data_dir_path=data)
     assert transform.raw_snapshot_dates(data) == [day]
+    assert (tmp_path / "raw" / "runs" / f"{day}.json").read_bytes() == before
+    replaced = ingest.write_run_summary([again], data_dir_path=data)
+    assert transform.raw_snapshot_dates(data) == [day]
+    assert replaced["published_at"] > summary["published_at"]
+    assert replaced["files"] == summary["files"]  # the same content: the same files
 
 
 def test_the_playlist_step_and_the_published_summary_in_development_mode(tmp_path, no_spotify_env):
@@ -147,13 +153,13 @@ def test_the_playlist_step_and_the_published_summary_in_development_mode(tmp_pat
     assert all(f["reason"] for f in listed["failed_playlists"])
 
     day = YESTERDAY.isoformat()
-    rows = read_csv(raw_path(tmp_path / "d", "playlist_tracks", day))
+    rows = read_csv(staged_path(tmp_path / "d", "playlist_tracks", day))
     assert {r["playlist_id"] for r in rows} == {own}
     assert [int(r["position"]) for r in rows][:3] == [1, 2, 3]
     assert listed["rows"] == {"playlist_tracks": len(rows)} and len(rows) > 50  # noqa: PT018
     full = {
         r["album_id"]
-        for r in read_csv(raw_path(tmp_path / "d", "albums", day))
+        for r in read_csv(staged_path(tmp_path / "d", "albums", day))
         if r["source"] == "album"
     }
     assert {json.loads(r["track_json"])["album"]["id"] for r in rows} <= full

@@ -25,3 +25,12 @@ def development_marts(tmp_path_factory) -> Built:
 @pytest.fixture
 def empty_data_dir(tmp_path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder whose writes fail (read-only file system or permission denied)."""
+    from tests.read_only import read_only_folder
+
+    with read_only_folder(tmp_path / "read-only") as folder:
+        yield folder

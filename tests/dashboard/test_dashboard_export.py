@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dashboard_synthetic import build_synthetic_marts
@@ -14,6 +19,8 @@ from warehouse import export
 from warehouse.dbt_runner import DbtRun
 from warehouse.export import export_marts
 from warehouse.models import MART_MODELS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -55,20 +62,16 @@ def test_opens_the_warehouse_read_only(warehouse, tmp_path):
     assert not warehouse.with_name(warehouse.name + ".wal").exists()
 
 
-def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
-    warehouse, tmp_path, monkeypatch
-):
+def _seen(out):
+    """What a reader of the marts folder sees: every file of the export it resolves to."""
+    folder = out.resolve()
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_failed_export_keeps_the_previous_one_whole(warehouse, tmp_path, monkeypatch):
     out = tmp_path / "out"
     export_marts(warehouse, out)
-    old = {m: (out / f"{m}.parquet").read_bytes() for m in MART_MODELS}
-    old_build = (out / "_build.json").read_text()
-
-    replaced = []
-    real_replace = os.replace
-
-    def spy_replace(src, dst):
-        replaced.append((os.path.dirname(src), os.path.dirname(dst), os.path.basename(dst)))
-        real_replace(src, dst)
+    before = _seen(out)
 
     class FailingConnection:
         """The read-only connection, whose COPY to a file fails half-written (disk full)."""
@@ -86,29 +89,92 @@ def test_files_are_replaced_atomically_and_a_failure_keeps_the_old_ones(
             self.con.close()
 
         def execute(self, sql, params=None):
-            if sql.startswith("copy"):
+            if sql.startswith("copy") and "top_tracks" in sql:
                 with open(params[0], "wb") as half_written:
                     half_written.write(b"PAR1")
                 raise duckdb.IOException("disk full")
             return self.con.execute(sql, params)
 
     real_connect = duckdb.connect
-    monkeypatch.setattr(export.os, "replace", spy_replace)
     monkeypatch.setattr(
         export.duckdb, "connect", lambda *a, **k: FailingConnection(real_connect(*a, **k))
     )
     with pytest.raises(duckdb.IOException, match="disk full"):
         export_marts(warehouse, out)
-    assert replaced == []
-    assert {m: (out / f"{m}.parquet").read_bytes() for m in MART_MODELS} == old
-    assert (out / "_build.json").read_text() == old_build
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert _seen(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [
+        out.resolve().name
+    ], "the failed export's folder is removed"
 
-    monkeypatch.setattr(export.duckdb, "connect", real_connect)
-    export_marts(warehouse, out)
-    # Every file was written next to its target, then moved over it; _build.json last.
-    assert all(src == dst == str(out) for src, dst, _ in replaced)
-    assert [name for *_, name in replaced][-1] == "_build.json"
+
+# The points an export is killed at: after its first and its last model, with everything
+# written, with the new link made, and right after the swap.
+STOP_POINTS = [MART_MODELS[0], MART_MODELS[-1], "written", "linked", "swapped"]
+
+
+@pytest.mark.parametrize("stop_at", STOP_POINTS)
+def test_an_export_killed_at_any_point_leaves_one_whole_export(warehouse, tmp_path, stop_at):
+    """A real export process stopped at a point, then SIGKILLed: readers see the whole old
+    export (or, once swapped, the whole new one), `_build.json` included; the next export
+    completes and removes what the killed one left."""
+    out = tmp_path / "marts"
+    export_marts(warehouse, out, {"status": "old"})
+    before = _seen(out)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from top_tracks where popularity < 60")  # the new export differs
+    results = tmp_path / "run_results.json"
+    results.write_text(json.dumps({"metadata": {"invocation_id": "new"}, "results": []}))
+    command = [sys.executable, "-m", "warehouse.export", "--duckdb-path", str(warehouse)]
+    process = subprocess.Popen(
+        [*command, "--out-dir", str(out), "--run-results", str(results)],
+        env={**os.environ, "EXPORT_STOP_AT": stop_at, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
+    _, status = os.waitpid(process.pid, os.WUNTRACED)  # returns once it stopped itself
+    assert os.WIFSTOPPED(status)
+    process.kill()
+    process.wait()
+
+    seen = _seen(out)
+    if stop_at == "swapped":
+        assert json.loads(seen["_build.json"])["build"]["invocation_id"] == "new"
+        assert (
+            pq.read_table(out / "top_tracks.parquet").num_rows
+            < pq.read_table(pa.BufferReader(before["top_tracks.parquet"])).num_rows
+        )
+    else:
+        assert seen == before
+    build = json.loads(seen["_build.json"])
+    assert set(seen) == {f"{m}.parquet" for m in build["models"]} | {"_build.json"}
+
+    export_marts(warehouse, out, {"status": "after"})
+    assert json.loads((out / "_build.json").read_text())["build"] == {"status": "after"}
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".marts"))
+    assert len(left) <= 2, left  # the new export and the one readers may still be on
+    assert out.resolve().name in left
+
+
+def test_exported_files_get_the_umask_modes(warehouse, tmp_path):
+    previous = os.umask(0o027)
+    try:
+        export_marts(warehouse, tmp_path / "out")
+        export_marts(warehouse, tmp_path / "out")  # a second export: a new folder, same modes
+    finally:
+        os.umask(previous)
+    folder = (tmp_path / "out").resolve()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert set(modes.values()) == {0o640}, modes
+    assert "_build.json" in modes
+
+
+def test_an_export_to_a_read_only_folder_is_one_clear_line(warehouse, read_only_dir, capsys):
+    out = read_only_dir / "marts"
+    assert export.main(["--duckdb-path", str(warehouse), "--out-dir", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"export failed: cannot write {read_only_dir}" in err
+    assert "Read-only file system" in err or "Permission denied" in err
+    assert "Traceback" not in err
 
 
 def test_missing_models_are_listed_and_stale_exports_removed(warehouse, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.raw_writer import RAW_ENTITIES, raw_path, summary_path
+from ingestion.raw_writer import RAW_ENTITIES, describe_file, raw_path, summary_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = ROOT / ".venv" / "bin" / "dbt"
@@ -60,13 +60,37 @@ def copy_days(
     them, as the ingestion does."""
     for day in days:
         for entity in entities:
-            target = raw_path(data_dir, entity, day.isoformat())
+            # The same name as in `source` (the one its run summary lists).
+            listed = raw_path(source, entity, day.isoformat())
+            target = data_dir / listed.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(raw_path(source, entity, day.isoformat()), target)
+            shutil.copyfile(listed, target)
         if publish:
+            # The summary lists the entities copied (a day of fewer entities is published so).
+            summary = json.loads(summary_path(source, day.isoformat()).read_text())
+            summary["files"] = [f for f in summary["files"] if f["entity"] in entities]
+            summary["rows"] = {e: n for e, n in summary["rows"].items() if e in entities}
             target = summary_path(data_dir, day.isoformat())
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(summary_path(source, day.isoformat()), target)
+            target.write_text(json.dumps(summary))
+
+
+def publish_copy(source: Path, data_dir: Path, day: date) -> None:
+    """Publish a day whose files are already in data_dir: its run summary, as in `source`."""
+    target = summary_path(data_dir, day.isoformat())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(summary_path(source, day.isoformat()), target)
+
+
+def reseal(data_dir: Path, day: date) -> None:
+    """Make the day's run summary describe its files as they now are (rows, bytes, sha256): a
+    day whose content changed but is whole, as a real extraction of that content would be."""
+    path = summary_path(data_dir, day.isoformat())
+    summary = json.loads(path.read_text())
+    for listed in summary["files"]:
+        listed.update(describe_file(data_dir / "raw" / listed["path"]))
+        summary["rows"][listed["entity"]] = listed["rows"]
+    path.write_text(json.dumps(summary))
 
 
 def republish(data_dir: Path, day: date, published_at: str) -> None:

@@ -17,13 +17,21 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import Warehouse, copy_days, snapshot_dates
+from dbt_harness import (
+    Warehouse,
+    copy_days,
+    publish_copy,
+    republish,
+    reseal,
+    snapshot_dates,
+)
 
-from ingestion.raw_writer import raw_path, read_csv, summary_path, write_csv
+from ingestion.raw_writer import raw_path, read_csv, staged_path, summary_path, write_csv
 
 SEED = 20261126
 DAYS = 4
@@ -37,7 +45,8 @@ SNAPSHOTS = {
 FAST = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 
-BUILD_TIME_FREE = "columns(lambda c: c <> 'loaded_at')"
+# loaded_at is the build's time; paths name the warehouse's own DATA_DIR.
+BUILD_TIME_FREE = "columns(lambda c: c not in ('loaded_at', 'path', 'files'))"
 
 
 def tables(wh: Warehouse) -> dict[str, list[tuple]]:
@@ -93,15 +102,13 @@ def publish_altered(source: Path, data_dir: Path, day) -> None:
             if entity == "artists":
                 obj["name"] = row["artist_name"] = obj["name"] + " (old)"
             row[column] = json.dumps(obj, separators=(",", ":"))
-        target = raw_path(data_dir, entity, day.isoformat())
+        target = data_dir / raw_path(source, entity, day.isoformat()).relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_csv(target, list(rows[0]), rows)
-    copy_days(source, data_dir, [day], publish=False, entities=("albums",))
-    summary = json.loads(summary_path(source, day.isoformat()).read_text())
-    summary["published_at"] = "2000-01-01T00:00:00.000000+00:00"
-    target = summary_path(data_dir, day.isoformat())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(summary))
+    copy_days(source, data_dir, [day], publish=False, entities=("albums", "playlist_tracks"))
+    publish_copy(source, data_dir, day)
+    reseal(data_dir, day)  # a whole day, of other content
+    republish(data_dir, day, "2000-01-01T00:00:00.000000+00:00")
 
 
 @pytest.fixture(scope="module")
@@ -130,14 +137,24 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
     assert wh.query("select count(*) from stg_spotify__days")[0][0] == 1
     for position, day in enumerate(order):
         if position == 1:
-            # A half-written day: files without the run summary that publishes the day.
+            # A half-written day: files without the run summary that publishes the day; and a
+            # re-extraction of the altered day killed before publishing (its staged files).
             pending = next(d for d in order[2:] if d != altered)
             copy_days(source, wh.data_dir, [pending], publish=False)
+            for entity in ("artists", "top_tracks"):
+                staged = staged_path(wh.data_dir, entity, altered.isoformat())
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(raw_path(source, entity, altered.isoformat()), staged)
             wh.build(*FAST)
             loaded = {
                 d for (d,) in wh.query("select distinct snapshot_date from stg_spotify__top_tracks")
             }
-            assert (pending,) not in loaded
+            assert pending not in loaded
+            assert altered in loaded  # still its published version, whole
+            renamed = wh.query(
+                "select count(*) from stg_spotify__artists where artist_name like '% (old)'"
+            )[0][0]
+            assert renamed > 0 or order[0] == altered  # the altered one, unless redone already
         copy_days(source, wh.data_dir, [day])
         wh.build(*FAST)
     wh.build()  # nothing new: changes nothing, and every data test passes
@@ -166,3 +183,84 @@ def test_batches_then_full_refresh_equal_all_at_once(reference, raw_source, tmp_
     wh.build("--full-refresh")
     assert tables(wh) == reference["tables"]
     assert current_snapshot_rows(wh) == reference["snapshots"]
+
+
+def _break_days(data_dir: Path, truncated, missing, miscounted) -> None:
+    """The issue's faults, each on a loaded day published again: a raw file cut in half, a
+    day's top tracks and albums deleted, a summary counting 0 top tracks for a file of rows."""
+    albums = raw_path(data_dir, "albums", truncated.isoformat())
+    albums.write_bytes(albums.read_bytes()[: albums.stat().st_size // 2])
+    for entity in ("top_tracks", "albums"):
+        raw_path(data_dir, entity, missing.isoformat()).unlink()
+    path = summary_path(data_dir, miscounted.isoformat())
+    summary = json.loads(path.read_text())
+    summary["rows"]["top_tracks"] = 0
+    next(f for f in summary["files"] if f["entity"] == "top_tracks")["rows"] = 0
+    path.write_text(json.dumps(summary))
+    for day in (truncated, missing, miscounted):
+        republish(data_dir, day, "2099-01-01T00:00:00.000000+00:00")
+
+
+def _loaded_days(wh: Warehouse) -> dict[str, set]:
+    """The snapshot dates of every table that has them (the file checks apart)."""
+    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.sql(
+                "select distinct table_name from information_schema.columns "
+                "where column_name = 'snapshot_date' "
+                "and table_name not like 'stg_spotify__raw_file%'"
+            ).fetchall()
+        ]
+        return {
+            n: {d for (d,) in con.sql(f"select distinct snapshot_date from {n}").fetchall()}
+            for n in names
+        }
+
+
+def test_a_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
+    reference, raw_source, tmp_path
+):
+    """Loaded days broken and published again (truncated file, missing files, a summary
+    counting other rows): a plain build fails naming each day, file and problem, and leaves
+    those days out of every table, equal to a from-scratch build of the same raw layer; their
+    re-extraction loads them again, equal to the reference."""
+    source = raw_source["extended"]
+    days = list(reference["days"])
+    wh = Warehouse(tmp_path / "daily")
+    copy_days(source, wh.data_dir, days)
+    wh.build(*FAST)
+    truncated, missing, miscounted = days[1], days[2], days[3]
+    _break_days(wh.data_dir, truncated, missing, miscounted)
+
+    result = wh.dbt("build")
+    assert result.returncode != 0
+    assert result.failed() == {"assert_published_days_are_whole"}, result.output[-4000:]
+    for resource_type in ("model", "snapshot", "unit_test"):
+        assert not result.failed(resource_type), result.output[-4000:]
+    output = " ".join(result.output.split())
+    for day, entity, problem in (
+        (truncated, "albums", "bytes, the run summary says"),
+        (missing, "top_tracks", "missing"),
+        (missing, "albums", "missing"),
+        (miscounted, "top_tracks", "rows, the run summary counts 0"),
+    ):
+        path = raw_path(wh.data_dir, entity, day.isoformat())
+        assert f"Published day {day} is not whole and was not loaded: {path} " in output
+        line = output.split(f"{path} ")[1]
+        assert line.split(". Extract")[0].endswith(problem) or problem in line.split(".")[0]
+    for table, loaded in _loaded_days(wh).items():
+        if table.startswith("snap_"):
+            continue  # the audit log keeps what it saw
+        assert loaded <= {days[0]}, table
+    assert wh.query("select count(*) from fact_track_popularity")[0][0] > 0
+
+    scratch = Warehouse(tmp_path / "scratch")
+    shutil.copytree(wh.data_dir / "raw", scratch.data_dir / "raw")
+    scratch.build(*FAST)
+    assert tables(wh) == tables(scratch)
+
+    # Extracted again (whole files, a new summary): loaded, as if never broken.
+    copy_days(source, wh.data_dir, [truncated, missing, miscounted])
+    wh.build()
+    assert tables(wh) == reference["tables"]

@@ -26,6 +26,7 @@ from dbt_harness import (
     Warehouse,
     copy_days,
     republish,
+    reseal,
     snapshot_dates,
 )
 
@@ -50,6 +51,7 @@ SINGULAR_TESTS = {
     "assert_snapshot_versions_do_not_overlap",
     "assert_fact_track_popularity_grain",
     "assert_one_data_source",
+    "assert_published_days_are_whole",
 }
 MARKER = 12345  # written into a loaded fact row: survives only if the row is not reprocessed
 
@@ -622,6 +624,7 @@ def test_bad_raw_file_fails_the_build_on_the_right_test(
     day = snapshot_dates()[0]
     copy_days(raw_source["extended"], wh.data_dir, [day])
     corrupt(wh.data_dir, day)
+    reseal(wh.data_dir, day)  # bad content, but a whole day: the data tests must catch it
     result = wh.dbt("build")
     assert result.returncode != 0
     assert failing_test in result.failed(), sorted(result.failed())
@@ -654,10 +657,41 @@ def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
 
     assert failing in wh.dbt("test").failed()
 
-    copy_days(raw_source["extended"], wh.data_dir, days[2:3], publish=False)
+    copy_days(raw_source["extended"], wh.data_dir, days[2:3])
     _popularity_150(wh.data_dir, days[2])
-    copy_days(raw_source["extended"], wh.data_dir, days[2:3], entities=())
+    reseal(wh.data_dir, days[2])  # published whole, with the bad row
     assert failing in wh.dbt("build").failed()
+
+
+def _as_written_before_checksums(data_dir: Path, day: date) -> None:
+    """The day as the raw layer held it before summaries listed their files: unversioned
+    names, no `files`."""
+    path = data_dir / "raw" / "runs" / f"{day}.json"
+    summary = json.loads(path.read_text())
+    for listed in summary.pop("files"):
+        listed_path = data_dir / "raw" / listed["path"]
+        listed_path.rename(listed_path.parent / f"{day}.csv.gz")
+    path.write_text(json.dumps(summary))
+
+
+def test_days_published_before_checksums_still_load(raw_source, tmp_path):
+    """Old summaries (no file list) are loaded from their unversioned files, checked for
+    presence only; one whose file is gone fails the build naming it, the other still loads."""
+    wh = Warehouse(tmp_path)
+    first, second = snapshot_dates()[:2]
+    copy_days(raw_source["extended"], wh.data_dir, [first, second])
+    for day in (first, second):
+        _as_written_before_checksums(wh.data_dir, day)
+    (wh.data_dir / "raw" / "albums" / f"{second}.csv.gz").unlink()
+    result = wh.dbt("build")
+    assert result.failed() == {"assert_published_days_are_whole"}, result.output[-4000:]
+    album_file = wh.data_dir / "raw" / "albums" / f"{second}.csv.gz"
+    assert f"Published day {second} is not whole and was not loaded: {album_file} missing" in (
+        " ".join(result.output.split())
+    )
+    assert wh.query("select distinct snapshot_date from fact_track_popularity") == [(first,)]
+    expected = len(_raw_rows(wh.data_dir, "top_tracks", first))
+    assert wh.query("select count(*) from stg_spotify__top_tracks") == [(expected,)]
 
 
 def test_missing_raw_files_give_a_clear_error(tmp_path):

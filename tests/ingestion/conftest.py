@@ -37,3 +37,12 @@ def sandbox():
             return stack.enter_context(SandboxServer(**kwargs))
 
         yield start
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder whose writes fail (read-only file system or permission denied)."""
+    from tests.read_only import read_only_folder
+
+    with read_only_folder(tmp_path / "read-only") as folder:
+        yield folder

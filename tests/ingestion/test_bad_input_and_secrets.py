@@ -25,7 +25,7 @@ from ingestion.errors import (
     SnapshotDateError,
 )
 from ingestion.extract import extract_artists, extract_day, extract_top_tracks
-from ingestion.raw_writer import raw_path, read_csv
+from ingestion.raw_writer import current_path, raw_path, read_csv
 from ingestion.roster import load_playlists, load_roster
 from ingestion.sandbox import Fault, FaultPlan
 
@@ -136,7 +136,7 @@ def test_artist_uris_and_urls_in_the_roster_are_normalised(sandbox, tmp_path):
         DAY, artists_file=roster, data_dir=tmp_path, settings=settings_for(server)
     )
     assert summary["rows"] == {"artists": 2}
-    rows = read_csv(raw_path(tmp_path, "artists", DAY))
+    rows = read_csv(current_path(tmp_path, "artists", DAY))  # staged: the step's own file
     assert (rows[0]["artist_id"], rows[0]["artist_name"]) == (id_a, name_a)
 
 

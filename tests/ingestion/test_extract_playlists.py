@@ -184,7 +184,7 @@ def test_the_playlist_step_alone_and_reruns(sandbox, tmp_path):
     assert part["rows"]["playlist_tracks"] > 50
     assert [f["id"] for f in part["failed_playlists"]] == [LOFI, TOP_HITS]
     first = csv_files(data)
-    assert list(first) == [f"raw/playlist_tracks/{DAY}{RAW_SUFFIX}"]
+    assert list(first) == [f"raw/.staging/{DAY}/playlist_tracks{RAW_SUFFIX}"]  # until published
 
     again = extract_playlists(
         DAY, artists_file=roster, data_dir=data, settings=settings_for(server, max_workers=1)

@@ -1,0 +1,153 @@
+{#-
+    Every file a published day's run summary lists, checked before the day is loaded: present,
+    of the size and sha256 the summary gives, then (checksum good, so its gzip is whole) holding
+    the rows the summary counts. Only the (day, published_at) not checked yet are read, so a day
+    costs one check, when it is published. `problem` says what is wrong (NULL: the file is
+    whole); a day with a problem is left out of stg_spotify__days, hence of every model, and
+    the test assert_published_days_are_whole fails the build naming it.
+
+    A summary written before files were listed (no `files`) gives its unversioned files, checked
+    for presence only (no checksum to trust their gzip with): extract such a day again to have it
+    checked whole.
+-#}
+{%- set data_dir = env_var('DATA_DIR', 'data') -%}
+
+{%- set listed_sql -%}
+with runs as (
+
+    select
+        cast(snapshot_date as date) as snapshot_date,
+        cast(published_at as timestamp) as published_at,
+        files,
+        "rows" as entity_rows
+    from {{ source('spotify_raw', 'runs') }} as runs
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as checked
+        where checked.snapshot_date = cast(runs.snapshot_date as date)
+            and checked.published_at = cast(runs.published_at as timestamp)
+    )
+    {%- endif %}
+
+)
+
+select
+    snapshot_date,
+    published_at,
+    listed_file.file.entity,
+    '{{ data_dir }}/raw/' || listed_file.file.path as path,
+    listed_file.file."rows" as expected_rows,
+    listed_file.file.bytes as expected_bytes,
+    listed_file.file.sha256 as expected_sha256
+from runs, unnest(files) as listed_file(file)
+{%- for entity in ['artists', 'top_tracks', 'playlist_tracks', 'albums'] %}
+union all
+select
+    snapshot_date,
+    published_at,
+    '{{ entity }}',
+    '{{ data_dir }}/raw/{{ entity }}/' || strftime(snapshot_date, '%Y-%m-%d') || '.csv.gz',
+    entity_rows.{{ entity }},
+    null,
+    null
+from runs
+where files is null and entity_rows.{{ entity }} is not null
+{%- endfor %}
+{%- endset -%}
+
+{#- What the files hold: read at execution only (blobs first; rows only of the files whose
+    checksum matches, so a truncated gzip is never parsed). -#}
+{%- set found = namespace(blobs=[], counts=[]) -%}
+{%- if execute and model.resource_type != 'unit_test' -%}
+    {%- set listed = run_query(listed_sql) -%}
+    {%- set existing = run_query(
+        "select file from glob('" ~ data_dir ~ "/raw/*/*.csv.gz')"
+    ).columns[0].values() -%}
+    {%- set present = [] -%}
+    {%- for path in listed.columns['path'].values() | unique if path in existing -%}
+        {%- do present.append("'" ~ path.replace("'", "''") ~ "'") -%}
+    {%- endfor -%}
+    {%- if present -%}
+        {%- set blobs = run_query(
+            "select filename, size, sha256(content) from read_blob([" ~ present | join(', ') ~ "])"
+        ) -%}
+        {%- set found.blobs = blobs.rows -%}
+    {%- endif -%}
+    {%- for row in listed.rows -%}
+        {%- set blob = found.blobs | selectattr(0, 'equalto', row['path']) | first -%}
+        {%- if blob and row['expected_sha256'] is not none and blob[1] == row['expected_bytes']
+            and blob[2] == row['expected_sha256'] -%}
+            {%- set rows = run_query(
+                "select count(*) from " ~ source('spotify_raw', row['entity'])
+                ~ " where filename = '" ~ row['path'].replace("'", "''") ~ "'"
+            ).columns[0].values()[0] -%}
+            {%- do found.counts.append((row['path'], rows)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif -%}
+
+with listed as (
+
+    {{ listed_sql | indent(4) }}
+
+),
+
+blobs as (
+
+    select * from (values
+        {%- for blob in found.blobs %}
+        ('{{ blob[0] | replace("'", "''") }}', {{ blob[1] }}, '{{ blob[2] }}'){{ ',' if not loop.last }}
+        {%- else %}
+        (null, null, null)
+        {%- endfor %}
+    ) as blobs(path, actual_bytes, actual_sha256)
+    where path is not null
+
+),
+
+counted as (
+
+    select * from (values
+        {%- for path, rows in found.counts %}
+        ('{{ path | replace("'", "''") }}', {{ rows }}){{ ',' if not loop.last }}
+        {%- else %}
+        (null, null)
+        {%- endfor %}
+    ) as counted(path, actual_rows)
+    where path is not null
+
+),
+
+final as (
+
+    select
+        listed.snapshot_date,
+        listed.published_at,
+        listed.entity,
+        listed.path,
+        listed.expected_rows,
+        listed.expected_bytes,
+        listed.expected_sha256,
+        cast(blobs.actual_bytes as bigint) as actual_bytes,
+        cast(blobs.actual_sha256 as varchar) as actual_sha256,
+        cast(counted.actual_rows as bigint) as actual_rows,
+        case
+            when blobs.path is null then 'missing'
+            when listed.expected_sha256 is null then null  -- unversioned: presence only
+            when blobs.actual_bytes <> listed.expected_bytes
+                then 'holds ' || blobs.actual_bytes || ' bytes, the run summary says '
+                    || listed.expected_bytes || ' (truncated or rewritten)'
+            when blobs.actual_sha256 <> listed.expected_sha256
+                then 'its sha256 differs from the run summary''s (corrupt or rewritten)'
+            when counted.actual_rows is distinct from listed.expected_rows
+                then 'holds ' || counted.actual_rows || ' rows, the run summary counts '
+                    || coalesce(cast(listed.expected_rows as varchar), 'none')
+        end as problem,
+        {{ build_started_at() }} as loaded_at
+    from listed
+    left join blobs on listed.path = blobs.path
+    left join counted on listed.path = counted.path
+
+)
+
+select * from final
