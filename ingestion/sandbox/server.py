@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import json
 import logging
+import re
 import secrets
 import socket
 import sys
@@ -40,6 +41,7 @@ CACHE_SIZE = 20_000
 # The documented quotas: Deezer 50 requests per 5 seconds; Last.fm 5 per second (averaged).
 DEEZER_QUOTA = (50, 5.0)
 LASTFM_QUOTA = (25, 5.0)
+API_KEY_RE = re.compile(r"(api_key=)[^&\s]*")
 LASTFM_METHODS = {"track.getinfo": "lastfm_track", "artist.getinfo": "lastfm_artist"}
 
 
@@ -416,7 +418,8 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def log_message(self, format: str, *args) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        # Last.fm's key travels in the query: never in the log.
+        log.debug("%s %s", self.address_string(), API_KEY_RE.sub(r"\1***", format % args))
 
     def _send(
         self,
