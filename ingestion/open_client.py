@@ -9,7 +9,8 @@ So, as spotipy's transport does for Spotify, `OpenSignalTransport.get` is the on
 open-signal request is made, and every rule lives there once:
 
 - the shared rolling-window limiter (`ingestion.limiter`, the one Spotify's client uses):
-  Deezer's 50 requests per 5 s, Last.fm's LASTFM_REQUESTS_PER_SECOND, across worker threads;
+  Deezer's 50 requests per 5 s (DEEZER_REQUESTS_PER_5S), Last.fm's LASTFM_REQUESTS_PER_SECOND,
+  across worker threads;
 - quota errors (Deezer code 4 with HTTP 200, Last.fm error 29 or HTTP 429) hold every thread
   back for one window and retry; a quota error that outlasts SPOTIFY_MAX_ATTEMPTS waits ends the
   source's day (`OpenSignalQuotaError`);
@@ -42,7 +43,6 @@ from ingestion.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEEZER_QUOTA = (50, 5.0)  # Deezer's documented quota: 50 requests per 5 seconds
 QUOTA_MARGIN = 0.5  # seconds added to the window: the server counts a request when it arrives
 _TRANSIENT_EXCEPTIONS = (
     requests.exceptions.Timeout,
@@ -270,7 +270,7 @@ class DeezerClient:
             "deezer",
             settings.deezer_api_base_url,
             settings,
-            quota=DEEZER_QUOTA,
+            quota=(settings.deezer_requests_per_5s, 5.0),
             judge=judge_deezer,
             sandbox_date=sandbox_date,
         )

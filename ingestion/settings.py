@@ -41,6 +41,7 @@ _ENV = {
     "LASTFM_API_BASE_URL": ("lastfm_api_base_url", str),
     "LASTFM_API_KEY": ("lastfm_api_key", str),
     "LASTFM_REQUESTS_PER_SECOND": ("lastfm_requests_per_second", float),
+    "DEEZER_REQUESTS_PER_5S": ("deezer_requests_per_5s", int),
 }
 SECRET_VARIABLES = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "LASTFM_API_KEY")
 
@@ -68,6 +69,8 @@ class Settings:
     lastfm_api_base_url: str = LASTFM_API_BASE_URL
     lastfm_api_key: str = field(default="", repr=False)
     lastfm_requests_per_second: float = 5.0
+    # Deezer's documented quota; raise it only for a proxy with its own (the offline sandbox).
+    deezer_requests_per_5s: int = 50
 
     def __post_init__(self) -> None:
         tier = (self.access_tier or "auto").strip().lower()
@@ -88,6 +91,7 @@ class Settings:
             "SPOTIFY_REQUEST_TIMEOUT": self.request_timeout,
             "SPOTIFY_MAX_ATTEMPTS": self.max_attempts,
             "LASTFM_REQUESTS_PER_SECOND": self.lastfm_requests_per_second,
+            "DEEZER_REQUESTS_PER_5S": self.deezer_requests_per_5s,
         }
         for name, value in positive.items():
             if value <= 0:

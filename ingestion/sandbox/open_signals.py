@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from datetime import timedelta
 from urllib.parse import quote_plus
 
 from ingestion.sandbox.catalogue import (
@@ -48,7 +47,7 @@ ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 
 # Plays are summed from this day on; before it, a track plays at its base rate (so the first
 # request for a day sums at most a couple of years of weeks, not decades of days).
-PLAYS_EPOCH = SCHEDULE_START - timedelta(days=365)
+PLAYS_EPOCH = SCHEDULE_START
 COUNTRIES = ("AR", "AT", "AU", "BE", "BR", "CA", "DE", "ES", "FR", "GB", "IT", "MX", "NL", "US")
 DEEZER_GENRES = ((132, "Pop"), (152, "Rock"), (116, "Rap/Hip Hop"), (113, "Dance"))
 
