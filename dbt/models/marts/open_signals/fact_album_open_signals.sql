@@ -30,11 +30,19 @@ deezer_album_of as (
 
 ),
 
+deezer_albums as (
+
+    select * from {{ ref('stg_deezer__albums') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+
+),
+
 measured as (
 
     select deezer_album_of.*, deezer_albums.deezer_fans
     from deezer_album_of
-    left join {{ ref('stg_deezer__albums') }} as deezer_albums
+    left join deezer_albums
         on deezer_album_of.deezer_album_id = deezer_albums.deezer_album_id
         and deezer_album_of.snapshot_date = deezer_albums.snapshot_date
 

@@ -37,6 +37,22 @@ deezer_artist_of as (
 
 ),
 
+deezer_artists as (
+
+    select * from {{ ref('stg_deezer__artists') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+
+),
+
+lastfm_artists as (
+
+    select * from {{ ref('stg_lastfm__artists') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+
+),
+
 lastfm_artist_of as (
 
     select spotify_artist_id, snapshot_date, min(lastfm_artist_name) as lastfm_artist_name
@@ -68,13 +84,13 @@ measured as (
     left join deezer_artist_of
         on artist_days.spotify_artist_id = deezer_artist_of.spotify_artist_id
         and artist_days.snapshot_date = deezer_artist_of.snapshot_date
-    left join {{ ref('stg_deezer__artists') }} as deezer_artists
+    left join deezer_artists
         on deezer_artist_of.deezer_artist_id = deezer_artists.deezer_artist_id
         and artist_days.snapshot_date = deezer_artists.snapshot_date
     left join lastfm_artist_of
         on artist_days.spotify_artist_id = lastfm_artist_of.spotify_artist_id
         and artist_days.snapshot_date = lastfm_artist_of.snapshot_date
-    left join {{ ref('stg_lastfm__artists') }} as lastfm_artists
+    left join lastfm_artists
         on lastfm_artist_of.lastfm_artist_name = lastfm_artists.artist_name
         and artist_days.snapshot_date = lastfm_artists.snapshot_date
 

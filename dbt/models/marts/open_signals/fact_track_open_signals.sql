@@ -26,6 +26,8 @@ bridge as (
 deezer_tracks as (
 
     select isrc, snapshot_date, deezer_rank from {{ ref('stg_deezer__tracks') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
 
 ),
 
@@ -33,6 +35,8 @@ lastfm_tracks as (
 
     select artist_name, track_name, snapshot_date, lastfm_listeners, lastfm_playcount
     from {{ ref('stg_lastfm__tracks') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
 
 ),
 
