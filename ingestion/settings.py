@@ -167,6 +167,17 @@ class Settings:
         values.update(overrides)
         return cls.from_env(**values)
 
+    def with_lastfm_connection(self, connection: Any) -> Settings:
+        """The Last.fm key from an Airflow connection (e.g. `lastfm_default`: password = the
+        key; optional extra `api_base_url`), like `spotify_default` for Spotify. Duck-typed."""
+        extra = getattr(connection, "extra_dejson", None) or {}
+        changes: dict[str, Any] = {}
+        if getattr(connection, "password", None):
+            changes["lastfm_api_key"] = connection.password
+        if extra.get("api_base_url"):
+            changes["lastfm_api_base_url"] = extra["api_base_url"]
+        return self.replace(**changes)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read the SPOTIFY_* variables (empty = default); keyword overrides win."""

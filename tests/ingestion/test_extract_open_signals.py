@@ -17,7 +17,14 @@ from ingestion.errors import OpenSignalError, OpenSignalQuotaError
 from ingestion.extract import extract_day
 from ingestion.open_signals import ENTITIES, extract_open_signals, normalise_isrc
 from ingestion.open_signals_cli import extract_sources
-from ingestion.raw_writer import raw_path, read_csv, source_summary_path, summary_path
+from ingestion.raw_writer import (
+    TOP_TRACK_COLUMNS,
+    raw_path,
+    read_csv,
+    source_summary_path,
+    summary_path,
+    write_csv,
+)
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from ingestion.sandbox.open_signals import on_deezer
 
@@ -255,3 +262,61 @@ def test_without_credentials_the_offline_sandbox_serves_both(tmp_path):
         assert summary["mode"] == "sandbox"
         assert summary["base_url"] == f"sandbox:/{source}/"
         assert summary["outcomes"]["matched"] > 0
+
+
+def test_each_track_outcome_with_its_reason(sandbox, tmp_path):
+    """A handmade day: a track without ISRC, one with a malformed ISRC, one whose ISRC only
+    needs normalising, one unknown to Deezer; every outcome recorded, none stops the day."""
+    server = sandbox(seed=42, deezer_quota=FAST, lastfm_quota=FAST)
+    catalogue = server.catalogue
+    view = catalogue.view(date.fromisoformat(DAY))
+    known = next(
+        t
+        for t in catalogue.tracks.values()
+        if view.track_visible(t) and on_deezer(catalogue.seed, t)
+    )
+    hyphenated = f"{known.isrc[:2]}-{known.isrc[2:5]}-{known.isrc[5:7]}-{known.isrc[7:]}".lower()
+    isrcs = {"a" * 22: None, "b" * 22: "N/A", "c" * 22: hyphenated, "d" * 22: "ZZZZZ9900000"}
+    rows = [
+        {
+            "snapshot_date": DAY,
+            "extracted_at": f"{DAY}T00:00:00Z",
+            "tracked_artist_id": "e" * 22,
+            "rank": rank,
+            "track_id": track_id,
+            "track_name": known.name,
+            "source": "top_tracks",
+            "track_json": json.dumps(
+                {
+                    "id": track_id,
+                    "name": known.name,
+                    "artists": [{"name": catalogue.artists[known.artist_ids[0]].name}],
+                    "external_ids": {"isrc": isrc} if isrc else {},
+                }
+            ),
+            "data_source": "sandbox",
+            "access_tier": "extended",
+        }
+        for rank, (track_id, isrc) in enumerate(sorted(isrcs.items()), start=1)
+    ]
+    write_csv(raw_path(tmp_path, "top_tracks", DAY), TOP_TRACK_COLUMNS, rows)
+    summary = extract_open_signals(
+        DAY, source="deezer", data_dir=tmp_path, settings=_settings(server)
+    )
+    outcomes = {r["spotify_track_id"]: r for r in _rows(tmp_path, "deezer_matches")}
+    assert {k: v["outcome"] for k, v in outcomes.items()} == {
+        "a" * 22: "no_isrc",
+        "b" * 22: "malformed_isrc",
+        "c" * 22: "matched",
+        "d" * 22: "not_found",
+    }
+    assert outcomes["c" * 22]["isrc"] == known.isrc  # normalised
+    assert "'N/A' is not a valid ISRC" in outcomes["b" * 22]["reason"]
+    assert summary["outcomes"] == {
+        "matched": 1,
+        "not_found": 1,
+        "no_isrc": 1,
+        "malformed_isrc": 1,
+        "bad_body": 0,
+    }
+    assert server.request_counts["deezer_track"] == 2  # only the valid ISRCs were asked

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
@@ -167,3 +168,15 @@ def test_which_sources_a_run_extracts():
     settings = Settings.from_env(env)
     assert settings.deezer_api_base_url == "http://x/"
     assert settings.open_signal_sources(sandbox=False) == ("deezer",)
+
+
+def test_the_lastfm_key_from_an_airflow_connection():
+    connection = SimpleNamespace(
+        password=LASTFM_KEY, extra_dejson={"api_base_url": "http://lastfm.example/2.0"}
+    )
+    settings = Settings().with_lastfm_connection(connection)
+    assert settings.lastfm_api_key == LASTFM_KEY
+    assert settings.lastfm_api_base_url == "http://lastfm.example/2.0/"
+    assert settings.open_signal_sources(sandbox=False) == ("deezer", "lastfm")
+    assert LASTFM_KEY not in repr(settings)
+    assert Settings().with_lastfm_connection(SimpleNamespace()) == Settings()
