@@ -132,17 +132,21 @@ class OpenSignals:
         with self._lock:
             if self._indexed == len(catalogue.tracks):
                 return
+            # The release schedule may be adding tracks for a later day meanwhile.
+            with catalogue._lock:
+                tracks = list(catalogue.tracks.values())
+                albums, artists = list(catalogue.albums), list(catalogue.artists.values())
             by_isrc, lastfm = {}, defaultdict(list)
-            for track in catalogue.tracks.values():
+            for track in tracks:
                 by_isrc.setdefault(track.isrc, track.id)
                 artist = catalogue.artists[track.artist_ids[0]]
                 lastfm[(artist.name.lower(), track.name.lower())].append(track.id)
             self._by_isrc = by_isrc
             self._lastfm_tracks = dict(lastfm)
-            self._deezer_albums = {deezer_id(self.seed, "album", a): a for a in catalogue.albums}
-            self._deezer_artists = {deezer_id(self.seed, "artist", a): a for a in catalogue.artists}
-            self._artists_by_name = {a.name.lower(): a.id for a in catalogue.artists.values()}
-            self._indexed = len(catalogue.tracks)
+            self._deezer_albums = {deezer_id(self.seed, "album", a): a for a in albums}
+            self._deezer_artists = {deezer_id(self.seed, "artist", a.id): a.id for a in artists}
+            self._artists_by_name = {a.name.lower(): a.id for a in artists}
+            self._indexed = len(tracks)
 
     # --- Deezer ------------------------------------------------------------------------------
     def deezer_track_by_isrc(self, view: DateView, isrc: str) -> dict:
