@@ -23,6 +23,8 @@ MODELS = (
     "fact_track_open_signals",
     "fact_artist_open_signals",
     "fact_album_open_signals",
+    "track_movers_open_signals_7d",
+    "artist_movers_open_signals_7d",
 )
 DAYS = snapshot_dates()[:4]
 
@@ -133,6 +135,33 @@ def test_track_facts_equal_a_recomputation_from_raw(raw_days, all_at_once):
     ):
         per_deezer[(deezer_id, day)] += canonical
     assert set(per_deezer.values()) == {1}
+
+
+def test_movers_compare_the_window_ends_of_the_facts(all_at_once):
+    fact = {
+        (track, day): (rank, playcount)
+        for track, day, rank, playcount in all_at_once.query(
+            "select track_id, snapshot_date, deezer_rank, lastfm_playcount "
+            "from fact_track_open_signals"
+        )
+    }
+    movers = all_at_once.query(
+        "select track_id, window_start_date, window_end_date, deezer_rank_change, lastfm_plays, "
+        "deezer_direction from track_movers_open_signals_7d"
+    )
+    assert movers
+    for track, start, end, rank_change, plays, direction in movers:
+        (rank_start, count_start), (rank_end, count_end) = fact[(track, start)], fact[(track, end)]
+        assert start == DAYS[0]  # four consecutive days: every window starts at the first
+        if rank_start is not None and rank_end is not None:
+            assert rank_change == rank_end - rank_start
+            assert direction == (
+                "rising" if rank_change > 0 else "falling" if rank_change < 0 else "steady"
+            )
+        if count_start is not None and count_end is not None:
+            assert plays == count_end - count_start > 0
+    expected = {(t, e) for (t, e) in fact if e != DAYS[0] and (t, DAYS[0]) in fact}
+    assert {(t, e) for t, _, e, *_ in movers} == expected
 
 
 def test_any_arrival_order_gives_the_same_tables(raw_days, all_at_once, tmp_path):
