@@ -13,6 +13,10 @@ import sys
 
 COMMANDS = {
     "extract": ("ingestion.extract_cli", "Extract one day: artists, albums, top tracks, playlists"),
+    "open-signals": (
+        "ingestion.open_signals_cli",
+        "Extract (or backfill) a day's open popularity signals: Deezer, Last.fm",
+    ),
     "sandbox": ("ingestion.sandbox.cli", "Serve the offline Spotify Web API sandbox"),
 }
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import random
 import threading
 import time
 from collections import Counter
@@ -39,12 +38,11 @@ from ingestion.errors import (
     RateLimitError,
     SpotifyApiError,
 )
-from ingestion.limiter import RollingWindowLimiter
+from ingestion.limiter import RollingWindowLimiter, backoff_delay
 from ingestion.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 30.0
 # Failures worth another attempt: the server or the network hiccuped, the request was fine.
 _TRANSIENT_EXCEPTIONS = (
     requests.exceptions.Timeout,
@@ -261,9 +259,7 @@ class Transport:
         return self.credentials.token()
 
     def _backoff(self, attempt: int) -> float:
-        # Exponential, with jitter so worker threads that failed together do not retry together.
-        delay = min(MAX_BACKOFF_SECONDS, self.settings.backoff_base * 2 ** (attempt - 1))
-        return delay / 2 + random.uniform(0, delay / 2)
+        return backoff_delay(self.settings.backoff_base, attempt)
 
     def _wait_for_rate_limit(
         self, response: requests.Response, endpoint: str, what: str, waits: int

@@ -102,3 +102,24 @@ class NotFoundError(SpotifyApiError):
 
 class TierError(IngestionError):
     """SPOTIFY_ACCESS_TIER says extended, but the API answers like Development Mode."""
+
+
+class OpenSignalError(IngestionError):
+    """An open-signal source (Deezer, Last.fm) cannot complete its day: its day stays
+    unpublished, while Spotify's and the other sources' days go on."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class OpenSignalQuotaError(OpenSignalError):
+    """The source kept answering 'quota exceeded' after every wait."""
+
+
+class OpenSignalRefusedError(OpenSignalError):
+    """The source refused the requests themselves (an invalid or suspended key, a bad URL)."""
+
+    retryable = False

@@ -1,15 +1,26 @@
-"""A rolling-window request limiter shared by every worker thread.
+"""A rolling-window request limiter shared by every worker thread, and the retry backoff.
 
-Spotify counts requests per app over a rolling 30-second window, so a token bucket would let
-bursts through that the real window refuses; this keeps the send times of the last window and
-waits until the oldest leaves it.
+Spotify counts requests per app over a rolling 30-second window (Deezer per 5 seconds), so a
+token bucket would let bursts through that the real window refuses; this keeps the send times
+of the last window and waits until the oldest leaves it. Every client of the package (Spotify,
+Deezer, Last.fm) uses these two.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import deque
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def backoff_delay(base: float, attempt: int) -> float:
+    """Exponential backoff for the `attempt`-th retry (1-based), with jitter so worker threads
+    that failed together do not retry together."""
+    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** (attempt - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
 
 
 class RollingWindowLimiter:

@@ -309,3 +309,23 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     opener = gzip.open if Path(path).name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+# --- open-signal sources (Deezer, Last.fm): each source's day is published on its own --------
+# A source's entity files live beside Spotify's (raw/<source>_<entity>/<date>.csv.gz, through
+# raw_path and write_csv); its day is published by raw/runs/<source>/<date>.json, written last,
+# so Spotify's day and each source's day are whole independently of one another.
+def source_summary_path(data_dir: Path, source: str, snapshot_date: str) -> Path:
+    return Path(data_dir) / "raw" / "runs" / source / f"{snapshot_date}.json"
+
+
+def unpublish_source_day(data_dir: Path, source: str, snapshot_date: str) -> None:
+    source_summary_path(data_dir, source, snapshot_date).unlink(missing_ok=True)
+
+
+def publish_source_day(data_dir: Path, source: str, summary: dict[str, Any]) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    published = {**summary, "published_at": datetime.now(UTC).isoformat(timespec="microseconds")}
+    write_json(source_summary_path(data_dir, source, summary["snapshot_date"]), published)
+    return published

@@ -511,6 +511,28 @@ def _value_noise(seed: int, key: str, n: int, period: int, octave: str) -> float
     return a + (b - a) * t
 
 
+def popularity_on(seed: int, track: Track, n: int) -> int:
+    """A track's popularity on day number `n` (no view needed: the open signals sum it
+    over past days)."""
+    s, key = seed, track.id
+    age = n - track.release_day
+    level = track.base + track.hype * math.exp(-age / 40)
+    level += 3 * _value_noise(s, key, n, 7, "weekly") + 6 * _value_noise(s, key, n, 37, "slow")
+    # Rare events: about 2% of tracks a week start to go viral (or sink) for ~3 weeks.
+    week = n // 7
+    for w in range(week - 3, week + 1):
+        if unit(s, key, "event", w) < 0.02:
+            start = w * 7 + h64(s, key, "event day", w) % 7
+            since = n - start
+            if since >= 0:
+                size = (10 + 18 * unit(s, key, "event size", w)) * (
+                    1 if unit(s, key, "event sign", w) < 0.7 else -1
+                )
+                shape = min(1.0, since / 3) * math.exp(-max(0, since - 3) / 9)
+                level += size * shape
+    return max(0, min(100, round(level)))
+
+
 class DateView:
     """The catalogue as it stands on one day; values are computed lazily and memoised."""
 
@@ -537,23 +559,7 @@ class DateView:
         return value
 
     def _compute_popularity(self, track: Track) -> int:
-        s, n, key = self.catalogue.seed, self.n, track.id
-        age = n - track.release_day
-        level = track.base + track.hype * math.exp(-age / 40)
-        level += 3 * _value_noise(s, key, n, 7, "weekly") + 6 * _value_noise(s, key, n, 37, "slow")
-        # Rare events: about 2% of tracks a week start to go viral (or sink) for ~3 weeks.
-        week = n // 7
-        for w in range(week - 3, week + 1):
-            if unit(s, key, "event", w) < 0.02:
-                start = w * 7 + h64(s, key, "event day", w) % 7
-                since = n - start
-                if since >= 0:
-                    size = (10 + 18 * unit(s, key, "event size", w)) * (
-                        1 if unit(s, key, "event sign", w) < 0.7 else -1
-                    )
-                    shape = min(1.0, since / 3) * math.exp(-max(0, since - 3) / 9)
-                    level += size * shape
-        return max(0, min(100, round(level)))
+        return popularity_on(self.catalogue.seed, track, self.n)
 
     def album_popularity(self, album: Album) -> int:
         pops = [self.track_popularity(self.catalogue.tracks[t]) for t in album.track_ids]

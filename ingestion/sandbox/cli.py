@@ -51,6 +51,12 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         server.api_base_url,
         server.token_url,
     )
+    log.info(
+        "It serves Deezer and Last.fm too: DEEZER_API_BASE_URL=%s, LASTFM_API_BASE_URL=%s "
+        "(any LASTFM_API_KEY).",
+        server.deezer_base_url,
+        server.lastfm_base_url,
+    )
     stop = stop or threading.Event()
     try:
         while not stop.wait(0.5):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ingestion.sandbox.catalogue import Album, Artist, Catalogue, DateView, Track
 from ingestion.sandbox.ids import h64
+from ingestion.sandbox.open_signals import spotify_external_ids
 
 API = "https://api.spotify.com/v1"
 OPEN = "https://open.spotify.com"
@@ -138,7 +139,7 @@ def track_full(view: DateView, track: Track, market: str | None) -> dict:
         "disc_number": track.disc_number,
         "duration_ms": track.duration_ms,
         "explicit": track.explicit,
-        "external_ids": {"isrc": track.isrc},
+        "external_ids": spotify_external_ids(catalogue.seed, track),
         "external_urls": {"spotify": f"{OPEN}/track/{track.id}"},
         "href": f"{API}/tracks/{track.id}",
         "id": track.id,

@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import json
 import logging
+import re
 import secrets
 import socket
 import sys
@@ -26,6 +27,7 @@ from ingestion.sandbox import api
 from ingestion.sandbox.catalogue import Catalogue
 from ingestion.sandbox.faults import FaultInjector, FaultPlan
 from ingestion.sandbox.objects import strip_for_development
+from ingestion.sandbox.open_signals import OpenSignalError, OpenSignals, deezer_error, lastfm_error
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ DEVELOPMENT_FORBIDDEN = frozenset(
     {"artist_top_tracks", "artists", "albums", "tracks", "playlist_tracks"}
 )
 CACHE_SIZE = 20_000
+# The documented quotas: Deezer 50 requests per 5 seconds; Last.fm 5 per second (averaged).
+DEEZER_QUOTA = (50, 5.0)
+LASTFM_QUOTA = (25, 5.0)
+API_KEY_RE = re.compile(r"(api_key=)[^&\s]*")
+LASTFM_METHODS = {"track.getinfo": "lastfm_track", "artist.getinfo": "lastfm_artist"}
 
 
 def _route(parts: list[str]) -> tuple[str, tuple[str, ...]] | None:
@@ -87,6 +94,40 @@ HANDLERS = {
 }
 
 
+def _open_signal_route(parts: list[str], query: dict[str, str]) -> str | None:
+    """Map /deezer/... and /lastfm/2.0/ requests to endpoint names (as in request_counts)."""
+    match parts:
+        case ["deezer", "track", ref] if ref.startswith("isrc:"):
+            return "deezer_track"
+        case ["deezer", "artist", _]:
+            return "deezer_artist"
+        case ["deezer", "album", _]:
+            return "deezer_album"
+        case ["deezer", *_]:
+            return "deezer_other"
+        case ["lastfm", "2.0"] | ["lastfm", "2.0", ""]:
+            return LASTFM_METHODS.get((query.get("method") or "").lower(), "lastfm_other")
+    return None
+
+
+class _Quota:
+    """A rolling-window quota: at most `limit` answered requests per `window` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._sent: list[float] = []
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._sent = [t for t in self._sent if now - t < self.window]
+            if len(self._sent) >= self.limit:
+                return False
+            self._sent.append(now)
+            return True
+
+
 def _json(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -112,6 +153,8 @@ class SandboxServer:
         extra_artists: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
+        deezer_quota: tuple[int, float] = DEEZER_QUOTA,
+        lastfm_quota: tuple[int, float] = LASTFM_QUOTA,
     ) -> None:
         if tier not in TIERS:
             raise ValueError(f"tier must be one of {TIERS}, not {tier!r}")
@@ -122,6 +165,8 @@ class SandboxServer:
         self.faults = faults or FaultPlan()
         self.injector = FaultInjector(self.faults)
         self.catalogue = Catalogue(seed=seed, extra_artists=extra_artists)
+        self.open_signals = OpenSignals(self.catalogue)
+        self.quotas = {"deezer": _Quota(*deezer_quota), "lastfm": _Quota(*lastfm_quota)}
         self.host = host
         self.port = port
         self._counts: Counter = Counter()
@@ -172,6 +217,14 @@ class SandboxServer:
     @property
     def api_base_url(self) -> str:
         return f"{self.base_url}/v1/"
+
+    @property
+    def deezer_base_url(self) -> str:
+        return f"{self.base_url}/deezer/"
+
+    @property
+    def lastfm_base_url(self) -> str:
+        return f"{self.base_url}/lastfm/2.0/"
 
     @property
     def token_url(self) -> str:
@@ -271,6 +324,52 @@ class SandboxServer:
         except api.ApiError as exc:
             return exc.status, _error(exc.status, exc.message)
 
+    def answer_open_signal(
+        self, endpoint: str, parts: list[str], handler: _Handler, query: dict
+    ) -> tuple[int, bytes]:
+        """Deezer's or Last.fm's answer: no token; their own quotas and error bodies."""
+        service = endpoint.split("_")[0]
+        try:
+            day = self.day_for(handler.headers.get("X-Sandbox-Date"), query.get("sandbox_date"))
+        except api.ApiError as exc:
+            return exc.status, _error(exc.status, exc.message)
+        try:
+            if service == "lastfm" and not query.get("api_key"):
+                raise lastfm_error(10)
+            if not self.quotas[service].allow():
+                raise deezer_error(4) if service == "deezer" else lastfm_error(29)
+            if endpoint in ("deezer_other", "lastfm_other"):
+                raise deezer_error(800) if service == "deezer" else lastfm_error(3)
+            key = (day, "open", handler.path)
+            with self._lock:
+                cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            view = self.catalogue.view(day)
+            signals = self.open_signals
+            if endpoint == "deezer_track":
+                obj = signals.deezer_track_by_isrc(view, parts[2][len("isrc:") :])
+            elif endpoint == "deezer_artist":
+                obj = signals.deezer_artist(view, parts[2])
+            elif endpoint == "deezer_album":
+                obj = signals.deezer_album(view, parts[2])
+            elif endpoint == "lastfm_track":
+                obj = signals.lastfm_track(view, query)
+            else:
+                obj = signals.lastfm_artist(view, query)
+            result = (200, _json(obj))
+            with self._lock:
+                self._cache[key] = result
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            return result
+        except OpenSignalError as exc:
+            return exc.status, _json(exc.body)
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>" \
+    b"<h1>502 Bad Gateway</h1></body></html>"  # fmt: skip
+
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -319,11 +418,18 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
 
     def log_message(self, format: str, *args) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        # Last.fm's key travels in the query: never in the log.
+        log.debug("%s %s", self.address_string(), API_KEY_RE.sub(r"\1***", format % args))
 
-    def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict | None = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Sandbox", "1")
         for name, value in (headers or {}).items():
@@ -367,6 +473,9 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox = self.server.sandbox
         split = urlsplit(self.path)
         parts = split.path.strip("/").split("/")
+        if parts and parts[0] in ("deezer", "lastfm"):
+            self._open_signal(parts, split.query)
+            return
         routed = _route(parts[1:]) if parts and parts[0] == "v1" else None
         if routed is None:
             self._send(404, _error(404, "Service not found"))
@@ -403,3 +512,35 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "truncated":
             status, body = sandbox.answer(endpoint, args, self, query)
             self._send(status, body[: max(1, len(body) // 2)])
+
+    def _open_signal(self, parts: list[str], raw_query: str) -> None:
+        """Deezer's and Last.fm's paths: the same fault plan, in each service's own words."""
+        sandbox = self.server.sandbox
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        endpoint = _open_signal_route(parts, query)
+        if endpoint is None:
+            self._send(404, _error(404, "Service not found"))
+            return
+        sandbox.count(endpoint)
+        decision = sandbox.injector.decide(endpoint) if sandbox.faults.faults else None
+        if decision is not None and decision.latency:
+            time.sleep(decision.latency)
+        fault = decision.fault if decision is not None else None
+        kind = fault.kind if fault is not None else None
+        if kind == "drop":
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        elif kind == "rate_limit":
+            error = deezer_error(4) if endpoint.startswith("deezer") else lastfm_error(29)
+            self._send(error.status, _json(error.body))
+        elif kind == "server_error":
+            self._send(fault.status, HTML_PAGE, content_type="text/html")
+        elif kind == "malformed":
+            # A proxy's error page in place of the answer: HTML, with HTTP 200.
+            self._send(200, HTML_PAGE, content_type="text/html")
+        else:
+            status, body = sandbox.answer_open_signal(endpoint, parts, self, query)
+            if kind == "truncated":
+                body = body[: max(1, len(body) // 2)]
+            self._send(status, body)

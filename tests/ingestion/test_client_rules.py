@@ -14,10 +14,10 @@ from ingestion_helpers import CLIENT_ID, DAY, SECRET, settings_for, write_roster
 from spotipy.cache_handler import MemoryCacheHandler
 
 import ingestion.client
-from ingestion.client import MAX_BACKOFF_SECONDS, SpotifyClient, Transport
+from ingestion.client import SpotifyClient, Transport
 from ingestion.errors import ApiUnavailableError, ConfigError, RateLimitError
 from ingestion.extract import extract_day
-from ingestion.limiter import RollingWindowLimiter
+from ingestion.limiter import MAX_BACKOFF_SECONDS, RollingWindowLimiter
 from ingestion.sandbox import Fault, FaultPlan
 from ingestion.settings import Settings
 

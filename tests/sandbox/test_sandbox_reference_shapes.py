@@ -28,5 +28,9 @@ def _shape(value, path="$") -> set[str]:
 def test_same_keys_as_the_real_object(ext, sample, kind):
     real = json.loads((REFERENCE / f"{kind}.json").read_text(encoding="utf-8"))
     ours = ext.ok(f"{kind}s/{sample[kind]}", {"market": "ES"})
+    if kind == "track" and not ours["external_ids"]:
+        # A few tracks come without an ISRC (as on Spotify): compare one that has it.
+        found = (ext.ok(f"tracks/{t}", {"market": "ES"}) for t in sample["track_ids"])
+        ours = next(t for t in found if t["external_ids"])
     assert set(ours) == set(real)
     assert _shape(ours) == _shape(real)

@@ -1,0 +1,72 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='snapshot_date',
+    on_schema_change='fail',
+) }}
+
+-- Deezer fans per Spotify album and day (the albums of the day's Deezer-matched tracks): the
+-- Deezer album their tracks point to most often that day (ties: the smaller Deezer id), with
+-- the change since the previous calendar day. Incremental: only the days whose inputs changed
+-- are built (macro open_signal_dates_to_build).
+
+with {{ open_signal_dates_to_build() }},
+
+deezer_album_of as (
+
+    select spotify_album_id, snapshot_date, deezer_album_id
+    from {{ ref('bridge_spotify_open_signals') }}
+    where spotify_album_id is not null
+        and deezer_album_id is not null
+        and (
+            snapshot_date in (select snapshot_date from dates_to_build)
+            or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+        )
+    group by spotify_album_id, snapshot_date, deezer_album_id
+    qualify row_number() over (
+        partition by spotify_album_id, snapshot_date
+        order by count(*) desc, deezer_album_id
+    ) = 1
+
+),
+
+deezer_albums as (
+
+    select * from {{ ref('stg_deezer__albums') }}
+    where snapshot_date in (select snapshot_date from dates_to_build)
+        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+
+),
+
+measured as (
+
+    select deezer_album_of.*, deezer_albums.deezer_fans
+    from deezer_album_of
+    left join deezer_albums
+        on deezer_album_of.deezer_album_id = deezer_albums.deezer_album_id
+        and deezer_album_of.snapshot_date = deezer_albums.snapshot_date
+
+),
+
+final as (
+
+    select
+        todays.spotify_album_id as album_id,
+        todays.snapshot_date,
+        cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
+        todays.deezer_album_id,
+        todays.deezer_fans,
+        todays.deezer_fans - previous_day.deezer_fans as deezer_fans_change,
+        day_inputs.published_inputs,
+        day_inputs.previous_day_published_inputs
+    from measured as todays
+    inner join day_inputs
+        on todays.snapshot_date = day_inputs.snapshot_date
+    left join measured as previous_day
+        on todays.spotify_album_id = previous_day.spotify_album_id
+        and todays.snapshot_date - 1 = previous_day.snapshot_date
+    where todays.snapshot_date in (select snapshot_date from dates_to_build)
+
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- Movers by open signals, for every 7-day window of movers_windows_7d (the same windows as
+-- the Spotify movers): each track with open signals at both ends, its Deezer rank change and
+-- its Last.fm plays and new listeners over the window. A Development Mode app, without
+-- Spotify popularity, ranks its movers by these.
+
+with window_ends as (
+
+    {{ movers_window_ends(
+        ref('fact_track_open_signals'),
+        key='track_id',
+        labels=['artist_id', 'album_id'],
+        measures={
+            'deezer_rank': 'deezer_rank',
+            'lastfm_listeners': 'lastfm_listeners',
+            'lastfm_playcount': 'lastfm_playcount',
+        }
+    ) }}
+
+),
+
+final as (
+
+    select
+        track_id,
+        window_end_date,
+        window_start_date,
+        artist_id,
+        album_id,
+        deezer_rank_start,
+        deezer_rank_end,
+        deezer_rank_end - deezer_rank_start as deezer_rank_change,
+        lastfm_listeners_end - lastfm_listeners_start as lastfm_new_listeners,
+        lastfm_playcount_end - lastfm_playcount_start as lastfm_plays,
+        case
+            when deezer_rank_end > deezer_rank_start then 'rising'
+            when deezer_rank_end < deezer_rank_start then 'falling'
+            when deezer_rank_end = deezer_rank_start then 'steady'
+        end as deezer_direction
+    from window_ends
+    where is_in_start and is_in_end
+
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with source as (
+
+    -- The published Deezer days this table does not hold yet (macro open_signal_rows).
+    {{ open_signal_rows('deezer', 'deezer_albums') }}
+
+),
+
+final as (
+
+    select
+        cast(snapshot_date as date) as snapshot_date,
+        cast(deezer_album_id as bigint) as deezer_album_id,
+        album_title,
+        cast(json_extract_string(album_json, '$.fans') as bigint) as deezer_fans,
+        cast(extracted_at as timestamp) as extracted_at,
+        data_source,
+        published_at,
+        loaded_at
+    from source
+
+)
+
+select * from final

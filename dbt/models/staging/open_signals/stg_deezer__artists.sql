@@ -1,0 +1,23 @@
+with source as (
+
+    -- The published Deezer days this table does not hold yet (macro open_signal_rows).
+    {{ open_signal_rows('deezer', 'deezer_artists') }}
+
+),
+
+final as (
+
+    select
+        cast(snapshot_date as date) as snapshot_date,
+        cast(deezer_artist_id as bigint) as deezer_artist_id,
+        artist_name,
+        cast(json_extract_string(artist_json, '$.nb_fan') as bigint) as deezer_fans,
+        cast(extracted_at as timestamp) as extracted_at,
+        data_source,
+        published_at,
+        loaded_at
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with source as (
+
+    -- The published Deezer days this table does not hold yet (macro open_signal_rows).
+    {{ open_signal_rows('deezer', 'deezer_matches') }}
+
+),
+
+final as (
+
+    select
+        cast(snapshot_date as date) as snapshot_date,
+        spotify_track_id,
+        nullif(isrc, '') as isrc,
+        outcome,
+        reason,
+        cast(nullif(deezer_track_id, '') as bigint) as deezer_track_id,
+        data_source,
+        published_at,
+        loaded_at
+    from source
+
+)
+
+select * from final

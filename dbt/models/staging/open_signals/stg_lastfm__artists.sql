@@ -1,0 +1,25 @@
+with source as (
+
+    -- The published Last.fm days this table does not hold yet (macro open_signal_rows).
+    {{ open_signal_rows('lastfm', 'lastfm_artists') }}
+
+),
+
+final as (
+
+    select
+        cast(snapshot_date as date) as snapshot_date,
+        artist_name,
+        cast(json_extract_string(artist_json, '$.artist.stats.listeners') as bigint)
+            as lastfm_listeners,
+        cast(json_extract_string(artist_json, '$.artist.stats.playcount') as bigint)
+            as lastfm_playcount,
+        cast(extracted_at as timestamp) as extracted_at,
+        data_source,
+        published_at,
+        loaded_at
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,198 @@
+"""The open-signal warehouse models on real sandbox output: equal to a recomputation from the
+raw files, and the same whatever order Spotify's and the sources' days arrive in (a source's
+day published late, after the next days, included)."""
+
+# The SQL here is built from the module's own constants, never from input.
+# ruff: noqa: S608
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+import pytest
+from dbt_harness import Warehouse, copy_days, snapshot_dates
+
+from ingestion.open_signals import ENTITIES
+from ingestion.raw_writer import raw_path, read_csv, source_summary_path
+
+MODELS = (
+    "open_signal_match_rate",
+    "bridge_spotify_open_signals",
+    "fact_track_open_signals",
+    "fact_artist_open_signals",
+    "fact_album_open_signals",
+    "track_movers_open_signals_7d",
+    "artist_movers_open_signals_7d",
+)
+DAYS = snapshot_dates()[:4]
+
+
+@pytest.fixture(scope="module")
+def raw_days(tmp_path_factory):
+    """Four sandbox days: Spotify's files, then both sources' (no credentials: the bundled
+    sandbox serves all three)."""
+    from ingestion.extract import extract_day
+    from ingestion.open_signals import extract_open_signals
+
+    folder = tmp_path_factory.mktemp("open-signal-raw")
+    for day in DAYS:
+        extract_day(day, data_dir=folder)
+        for source in ENTITIES:
+            extract_open_signals(day, source=source, data_dir=folder)
+    return folder
+
+
+def copy_source_days(source_dir, data_dir, source: str, days: list[date]) -> None:
+    """A source's files of the days, then its summaries, which publish them."""
+    for day in days:
+        for entity in ENTITIES[source]:
+            target = raw_path(data_dir, entity, day.isoformat())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(raw_path(source_dir, entity, day.isoformat()), target)
+        target = source_summary_path(data_dir, source, day.isoformat())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source_summary_path(source_dir, source, day.isoformat()), target)
+
+
+def tables(wh: Warehouse) -> dict[str, list[tuple]]:
+    return {m: sorted(wh.query(f"select * from {m}"), key=repr) for m in MODELS}
+
+
+@pytest.fixture(scope="module")
+def all_at_once(raw_days, tmp_path_factory):
+    wh = Warehouse(tmp_path_factory.mktemp("open-signals-all"))
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    wh.build()
+    return wh
+
+
+def _raw(raw_days, entity: str, day: date) -> list[dict]:
+    return read_csv(raw_path(raw_days, entity, day.isoformat()))
+
+
+def test_match_rate_equals_the_raw_outcomes(raw_days, all_at_once):
+    rows = all_at_once.query(
+        "select snapshot_date, source, tracks, matched, not_found, no_isrc, malformed_isrc, "
+        "bad_body, match_rate from open_signal_match_rate"
+    )
+    expected = []
+    for day in DAYS:
+        for source in ENTITIES:
+            outcomes = Counter(r["outcome"] for r in _raw(raw_days, f"{source}_matches", day))
+            total = sum(outcomes.values())
+            counts = [outcomes[k] for k in ("matched", "not_found", "no_isrc")]
+            counts += [outcomes[k] for k in ("malformed_isrc", "bad_body")]
+            expected.append((day, source, total, *counts, round(outcomes["matched"] / total, 4)))
+    assert sorted(rows) == sorted(expected)
+    assert all(0.5 < rate < 1 for *_, rate in rows)  # some unmatched, most matched
+
+
+def test_track_facts_equal_a_recomputation_from_raw(raw_days, all_at_once):
+    rank, plays = {}, {}
+    for day in DAYS:
+        ranks = {
+            r["isrc"]: json.loads(r["track_json"])["rank"]
+            for r in _raw(raw_days, "deezer_tracks", day)
+        }
+        for m in _raw(raw_days, "deezer_matches", day):
+            if m["outcome"] == "matched":
+                rank[(m["spotify_track_id"], day)] = ranks[m["isrc"]]
+        counts = {
+            (r["artist_name"], r["track_name"]): int(
+                json.loads(r["track_json"])["track"]["playcount"]
+            )
+            for r in _raw(raw_days, "lastfm_tracks", day)
+        }
+        for m in _raw(raw_days, "lastfm_matches", day):
+            if m["outcome"] == "matched":
+                plays[(m["spotify_track_id"], day)] = counts[(m["artist_name"], m["track_name"])]
+    fact = all_at_once.query(
+        "select track_id, snapshot_date, deezer_rank, deezer_rank_change, lastfm_playcount, "
+        "lastfm_plays from fact_track_open_signals"
+    )
+    assert {(t, d) for t, d, *_ in fact} == set(rank) | set(plays)
+    for track, day, deezer_rank, change, playcount, day_plays in fact:
+        before = (track, day - timedelta(days=1))
+        assert deezer_rank == rank.get((track, day))
+        expected_change = (
+            rank[(track, day)] - rank[before] if before in rank and (track, day) in rank else None
+        )
+        assert change == expected_change
+        assert playcount == plays.get((track, day))
+        if before in plays and (track, day) in plays:
+            assert day_plays == plays[(track, day)] - plays[before] > 0
+        else:
+            assert day_plays is None
+    # Every Deezer track has exactly one canonical Spotify track a day (the re-release rule).
+    per_deezer = defaultdict(int)
+    for deezer_id, day, canonical in all_at_once.query(
+        "select deezer_track_id, snapshot_date, is_deezer_canonical "
+        "from bridge_spotify_open_signals where deezer_track_id is not null"
+    ):
+        per_deezer[(deezer_id, day)] += canonical
+    assert set(per_deezer.values()) == {1}
+
+
+def test_movers_compare_the_window_ends_of_the_facts(all_at_once):
+    fact = {
+        (track, day): (rank, playcount)
+        for track, day, rank, playcount in all_at_once.query(
+            "select track_id, snapshot_date, deezer_rank, lastfm_playcount "
+            "from fact_track_open_signals"
+        )
+    }
+    movers = all_at_once.query(
+        "select track_id, window_start_date, window_end_date, deezer_rank_change, lastfm_plays, "
+        "deezer_direction from track_movers_open_signals_7d"
+    )
+    assert movers
+    for track, start, end, rank_change, plays, direction in movers:
+        (rank_start, count_start), (rank_end, count_end) = fact[(track, start)], fact[(track, end)]
+        assert start == DAYS[0]  # four consecutive days: every window starts at the first
+        if rank_start is not None and rank_end is not None:
+            assert rank_change == rank_end - rank_start
+            assert direction == (
+                "rising" if rank_change > 0 else "falling" if rank_change < 0 else "steady"
+            )
+        if count_start is not None and count_end is not None:
+            assert plays == count_end - count_start > 0
+    expected = {(t, e) for (t, e) in fact if e != DAYS[0] and (t, DAYS[0]) in fact}
+    assert {(t, e) for t, _, e, *_ in movers} == expected
+
+
+def test_any_arrival_order_gives_the_same_tables(raw_days, all_at_once, tmp_path):
+    """Spotify's days and each source's days arrive apart, out of order; Deezer's second day
+    comes last, after the later days were built (a source day backfilled late)."""
+    d1, d2, d3, d4 = DAYS
+    wh = Warehouse(tmp_path / "arrivals")
+    steps = [
+        {"spotify": [d2, d4], "lastfm": [d4]},
+        {"spotify": [d1, d3], "deezer": [d4, d1]},
+        {"lastfm": [d1, d2, d3], "deezer": [d3]},
+        {"deezer": [d2]},  # the late day
+    ]
+    for step in steps:
+        copy_days(raw_days, wh.data_dir, step.get("spotify", []))
+        for source in ENTITIES:
+            copy_source_days(raw_days, wh.data_dir, source, step.get(source, []))
+        if step == steps[-1]:
+            # Before the late day: no Deezer rate for it, and no Deezer change the day after.
+            assert wh.query(
+                f"select count(*) from open_signal_match_rate "
+                f"where source = 'deezer' and snapshot_date = '{d2}'"
+            ) == [(0,)]
+            assert wh.query(
+                f"select count(deezer_rank_change) from fact_track_open_signals "
+                f"where snapshot_date = '{d3}'"
+            ) == [(0,)]
+        wh.build()
+    assert tables(wh) == tables(all_at_once)
+    changes = (
+        "select count(deezer_rank_change) from fact_track_open_signals "
+        f"where snapshot_date = '{d3}'"
+    )
+    assert wh.query(changes) != [(0,)]
