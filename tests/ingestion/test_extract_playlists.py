@@ -260,7 +260,8 @@ def test_a_roster_without_playlists_has_none(tmp_path):
     ("playlists", "error", "match"),
     [
         ("nope", RosterError, "`playlists:` is not a list"),
-        ("[12345]", RosterError, "playlist 1 is neither an id nor a mapping"),
+        ("[12345]", RosterError, "playlist 1: the id 12345 was read as a number: quote it"),
+        ("[[a, b]]", RosterError, "playlist 1 is neither an id nor a mapping"),
         ("[{name: X}]", RosterError, "playlist 1 has no `id`"),
         (
             "['0vvXsWCC9xrXsKd4FyS8k']",

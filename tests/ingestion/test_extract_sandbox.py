@@ -311,15 +311,17 @@ PLAYLIST = "playlist_tracks"
 
 
 def _assert_whole(data_dir: Path, summary: dict, *, only: bool = True) -> None:
-    """Every file the summary lists is as it says, and (only) no other file of the day is in
-    raw/ (a killed publication may leave unlisted ones: invisible, removed by the next)."""
+    """Every file the summary lists is as it says, and (only) no other Spotify file of the day is
+    in raw/ (a killed publication may leave unlisted ones: invisible, removed by the next). The
+    open-signal sources' files have summaries of their own."""
     for listed in summary["files"]:
         path = data_dir / "raw" / listed["path"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == listed["sha256"]
         assert len(read_csv(path)) == listed["rows"]
     on_disk = {
         str(p.relative_to(data_dir / "raw"))
-        for p in (data_dir / "raw").glob(f"*/{summary['snapshot_date']}*.csv.gz")
+        for entity in RAW_ENTITIES
+        for p in (data_dir / "raw" / entity).glob(f"{summary['snapshot_date']}*.csv.gz")
     }
     assert on_disk == {f["path"] for f in summary["files"]} or not only
 
