@@ -38,6 +38,7 @@ from ingestion.open_client import BadBody, DeezerClient, LastfmClient, NotFound
 from ingestion.raw_writer import (
     PLAYLIST_TRACKS,
     compact_json,
+    current_path,
     publish_source_day,
     raw_path,
     read_csv,
@@ -115,21 +116,37 @@ def normalise_isrc(raw: str | None) -> str | None:
     return value if ISRC_RE.match(value) else None
 
 
-def spotify_tracks(data_dir: Path, snapshot: date) -> list[SpotifyTrack]:
-    """The day's top tracks and playlist tracks, one per Spotify track id, from the raw files."""
+def _spotify_rows(data_dir: Path, entity: str, day: str) -> tuple[Path, list[dict]] | None:
+    """The day's Spotify file of `entity` being extracted (staged: in the DAG the open signals
+    run beside the albums step, before it publishes the day), else the published one."""
+    path = current_path(data_dir, entity, day)
+    try:
+        return path, read_csv(path)
+    except FileNotFoundError:
+        # Published meanwhile: publishing links the staged file under its published name first.
+        path = raw_path(data_dir, entity, day)
+        return (path, read_csv(path)) if path.exists() else None
+
+
+def spotify_tracks(data_dir: Path, snapshot: date) -> tuple[list[SpotifyTrack], str | None]:
+    """The day's top tracks and playlist tracks, one per Spotify track id, from the raw files,
+    and their data source (sandbox or spotify)."""
     day = snapshot.isoformat()
-    top = raw_path(data_dir, "top_tracks", day)
-    if not top.exists():
+    top = _spotify_rows(data_dir, "top_tracks", day)
+    if top is None:
         raise MissingInputError(
-            f"{top} does not exist: the open signals of {day} need Spotify's top tracks of that "
-            "day; extract Spotify's day first (python -m ingestion extract --date ...)."
+            f"{raw_path(data_dir, 'top_tracks', day)} does not exist: the open signals of {day} "
+            "need Spotify's top tracks of that day; extract Spotify's day first "
+            "(python -m ingestion extract --date ...)."
         )
     found: dict[str, SpotifyTrack] = {}
-    for path in (top, raw_path(data_dir, PLAYLIST_TRACKS, day)):
-        if not path.exists():
+    mode = top[1][0]["data_source"] if top[1] else None
+    for file in (top, _spotify_rows(data_dir, PLAYLIST_TRACKS, day)):
+        if file is None:
             continue
+        path, rows = file
         try:
-            for row in read_csv(path):
+            for row in rows:
                 if row["track_id"] in found:
                     continue
                 track = json.loads(row["track_json"])
@@ -146,12 +163,7 @@ def spotify_tracks(data_dir: Path, snapshot: date) -> list[SpotifyTrack]:
             raise MissingInputError(
                 f"{path} is not a valid raw file: extract Spotify's day {day} again."
             ) from None
-    return [found[k] for k in sorted(found)]
-
-
-def _spotify_data_source(data_dir: Path, snapshot: date) -> str | None:
-    rows = read_csv(raw_path(data_dir, "top_tracks", snapshot.isoformat()))
-    return rows[0]["data_source"] if rows else None
+    return [found[k] for k in sorted(found)], mode
 
 
 class _Lookups:
@@ -331,7 +343,7 @@ def extract_open_signals(
     snapshot = parse_snapshot_date(snapshot_date)
     check_not_future(snapshot)
     folder = resolve_data_dir(data_dir)
-    tracks = spotify_tracks(folder, snapshot)  # validated before any request
+    tracks, spotify_mode = spotify_tracks(folder, snapshot)  # validated before any request
     settings = settings or Settings.from_env()
     started, started_at = time.monotonic(), datetime.now(UTC)
     with _source_settings(settings) as (settings, own_sandbox):
@@ -348,7 +360,6 @@ def extract_open_signals(
         finally:
             client.close()
     mode = "sandbox" if sandbox else "spotify"
-    spotify_mode = _spotify_data_source(folder, snapshot)
     if spotify_mode and spotify_mode != mode:
         raise MixedDataSourceError(
             f"Spotify's {day} in {folder} comes from the {spotify_mode}, but {source} answered "
