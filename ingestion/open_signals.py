@@ -12,9 +12,11 @@ Every track gets an outcome in `<source>_matches` (matched, not_found, no_isrc, 
 bad_body), counted in the source's run summary: none of them stops the day. What does stop it,
 with one clear message, is a source that cannot serve the day (down after every retry, quota
 exceeded after every wait, the key refused): then its day stays unpublished, and Spotify's day
-and the other source's day are not touched. A source's day is published (raw/runs/<source>/
-<date>.json) only once all its files are written; extracting it again first unpublishes it, so
-a late or failed day is backfilled by running this again for that date.
+and the other source's day are not touched. A source's day follows Spotify's whole-day rules
+(raw_writer.publish_day): its files are written aside, then published in one step by its
+summary (raw/runs/<source>/<date>.json, listing each file with its rows, bytes and sha256).
+Extracting a day again replaces it in that step, never hides it: until then its previous
+version stays published. A late or failed day is backfilled by running this for that date.
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ from ingestion.raw_writer import (
     PLAYLIST_TRACKS,
     compact_json,
     current_path,
-    publish_source_day,
+    publish_day,
     raw_path,
     read_csv,
-    unpublish_source_day,
+    staged_path,
     write_csv,
 )
 from ingestion.run_context import check_not_future, parse_snapshot_date, resolve_data_dir, today_utc
@@ -378,9 +380,8 @@ def extract_open_signals(
     for rows in entities.values():
         for row in rows:
             row.update(extracted_at=extracted_at, base_url=recorded_url, data_source=mode)
-    unpublish_source_day(folder, source, day)
     for entity, columns in ENTITIES[source].items():
-        write_csv(raw_path(folder, entity, day), columns, entities[entity])
+        write_csv(staged_path(folder, entity, day, source), columns, entities[entity])
     matches = entities[f"{source}_matches"]
     outcomes = Counter(row["outcome"] for row in matches)
     stats = client.transport.stats()
@@ -397,7 +398,7 @@ def extract_open_signals(
         "duration_seconds": round(time.monotonic() - started, 3),
         "extracted_at": extracted_at,
     }
-    summary = publish_source_day(folder, source, summary)
+    summary = publish_day(folder, summary, source=source)
     log.info(
         "%s %s: %d of %d tracks matched %s, %d requests",
         source,

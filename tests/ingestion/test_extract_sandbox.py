@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from ingestion_helpers import DAY, csv_files, expected_requests, settings_for, write_roster
 
+from ingestion import raw_writer
 from ingestion.errors import InvalidArtistIdError, MissingInputError, MixedDataSourceError
 from ingestion.extract import (
     extract_albums,
@@ -317,9 +318,10 @@ def _assert_whole(data_dir: Path, summary: dict, *, only: bool = True) -> None:
         path = data_dir / "raw" / listed["path"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == listed["sha256"]
         assert len(read_csv(path)) == listed["rows"]
-    on_disk = {
+    on_disk = {  # Spotify's entities: the open signals' days have summaries of their own
         str(p.relative_to(data_dir / "raw"))
-        for p in (data_dir / "raw").glob(f"*/{summary['snapshot_date']}*.csv.gz")
+        for entity in raw_writer.ENTITIES
+        for p in (data_dir / "raw" / entity).glob(f"{summary['snapshot_date']}*.csv.gz")
     }
     assert on_disk == {f["path"] for f in summary["files"]} or not only
 
