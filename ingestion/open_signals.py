@@ -11,8 +11,9 @@ it runs after those steps. Each track with a valid ISRC is looked up:
 Every track gets an outcome in `<source>_matches` (matched, not_found, no_isrc, malformed_isrc,
 bad_body), counted in the source's run summary: none of them stops the day. What does stop it,
 with one clear message, is a source that cannot serve the day (down after every retry, quota
-exceeded after every wait, the key refused): then its day stays unpublished, and Spotify's day
-and the other source's day are not touched. A source's day follows Spotify's whole-day rules
+exceeded after every wait, the key refused): then nothing of its day is published (a version
+published before stays as it was), and Spotify's day and the other source's day are not
+touched. A source's day follows Spotify's whole-day rules
 (raw_writer.publish_day): its files are written aside, then published in one step by its
 summary (raw/runs/<source>/<date>.json, listing each file with its rows, bytes and sha256).
 Extracting a day again replaces it in that step, never hides it: until then its previous
@@ -338,7 +339,7 @@ def extract_open_signals(
 ) -> dict[str, Any]:
     """Extract and publish one source's day (`deezer` or `lastfm`); returns its run summary.
 
-    Raises OpenSignalError (the source's day stays unpublished) or a MissingInputError when
+    Raises OpenSignalError (nothing published: an earlier version stays) or MissingInputError when
     Spotify's files of the day are not there yet."""
     if source not in ENTITIES:
         raise ValueError(f"source must be one of {', '.join(ENTITIES)}, not {source!r}")
