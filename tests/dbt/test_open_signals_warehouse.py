@@ -215,3 +215,24 @@ def test_only_the_files_a_source_summary_lists_are_read(raw_days, all_at_once, t
         write_csv(unlisted, list(rows[0]), rows + rows)
     wh.build()
     assert tables(wh) == tables(all_at_once)
+
+
+def test_a_source_day_published_before_files_were_listed_is_still_read(
+    raw_days, all_at_once, tmp_path
+):
+    """A summary written before source summaries listed their files (no `files`, unversioned
+    names `<entity>/<date>.csv.gz`) still publishes its day."""
+    wh = Warehouse(tmp_path / "legacy")
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    day = DAYS[2].isoformat()
+    for entity in ENTITIES["deezer"]:
+        listed = raw_path(wh.data_dir, entity, day)
+        listed.rename(listed.with_name(f"{day}.csv.gz"))
+    summary_file = source_summary_path(wh.data_dir, "deezer", day)
+    summary = json.loads(summary_file.read_text())
+    del summary["files"]
+    summary_file.write_text(json.dumps(summary))
+    wh.build()
+    assert tables(wh) == tables(all_at_once)
