@@ -2,9 +2,11 @@
 ### spotify_dbt
 
 Turns the raw layer into the warehouse: runs on the Asset `raw_published_days`, which
-`spotify_ingest` updates once per **complete** day (when it publishes the day's run summary,
-after its entity files are written). dbt reads published days only, so a build never
-sees a half-written day, whenever it runs.
+`spotify_ingest` updates once per **complete** day (Spotify's day published, and each
+open-signal source's day published, failed or off). dbt reads published days only, so a build
+never sees a half-written day, whenever it runs. Not `raw_published_days | raw_deezer |
+raw_lastfm` (up to three builds a day, the first without the open signals) nor `&` (a source
+down or off emits nothing: no build at all).
 
 One task, `dbt_build`, does the whole run in one process (dbt is imported and the project
 parsed once, instead of once per step):

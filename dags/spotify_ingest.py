@@ -28,9 +28,17 @@ its rows into the day's staged files, keeping the other artists' (`orchestration
   (rows, requests, retries, tier, snapshot date). A step writes its file aside (staged): the
   day's published version stays as it is.
 * The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
-  summary, and emits one event of `raw_published_days`, the Asset that schedules
-  `spotify_dbt`: publishing replaces the day's previous version in one step. A failed step
+  summary: publishing replaces the day's previous version in one step. A failed step
   leaves the previous version published; a rerun completes the new one.
+* **Open signals**: `extract_deezer` and `extract_lastfm`, after the top tracks and playlists
+  (beside the albums), look up the day's tracks and publish each source's day
+  (`raw/runs/<source>/<date>.json`), producers of `raw_deezer` / `raw_lastfm` (extra: the
+  source's summary). Each fails alone (Spotify's day is still published); `OPEN_SIGNALS`
+  leaving one off skips it. Last.fm's key: connection `lastfm_default` (password), else
+  `LASTFM_API_KEY`.
+* `announce_day` emits `raw_published_days`, the Asset that schedules `spotify_dbt`, once
+  Spotify's day is published and each source's task has finished (`open_signals_settled`,
+  trigger rule `all_done`: published, failed or off); its extra says which sources published.
 * Credentials: Airflow connection `spotify_default` (login = client id, password = secret;
   extra `api_base_url`, `token_url`, `tier`), else the `SPOTIFY_*` environment, else the offline
   sandbox. Looked up inside the tasks, never when this file is parsed.
@@ -43,13 +51,13 @@ The logic lives in `orchestration.ingest` and the `ingestion` package; this file
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, TriggerRule, dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import published_days_asset, raw_asset
+from orchestration.assets import open_signal_asset, published_days_asset, raw_asset
 from orchestration.celery_settings import DEFAULT_QUEUE
 from orchestration.run_request import ingest_params
 
@@ -57,6 +65,7 @@ RAW_ARTISTS = raw_asset("artists")
 RAW_TOP_TRACKS = raw_asset("top_tracks")
 RAW_PLAYLIST_TRACKS = raw_asset("playlist_tracks")
 RAW_ALBUMS = raw_asset("albums")
+OPEN_SIGNALS = {source: open_signal_asset(source) for source in ("deezer", "lastfm")}
 PUBLISHED_DAYS = published_days_asset()
 
 DEFAULT_ARGS = {
@@ -136,7 +145,7 @@ def spotify_ingest():
         )
         return part
 
-    @task(outlets=[RAW_ALBUMS, PUBLISHED_DAYS])
+    @task(outlets=[RAW_ALBUMS])
     def extract_albums(
         planned: dict, artists: dict, top_tracks: dict, playlists: dict, **context
     ) -> dict:
@@ -151,10 +160,37 @@ def spotify_ingest():
         extra = event_extra(part, step="albums", run_id=context["run_id"])
         extra["run_summary"] = summary
         context["outlet_events"][RAW_ALBUMS].extra = extra
-        context["outlet_events"][PUBLISHED_DAYS].extra = event_extra(
-            summary, step="publish", run_id=context["run_id"]
-        )
         return summary
+
+    def extract_open_signal(source: str):
+        asset = OPEN_SIGNALS[source]
+
+        @task(task_id=f"extract_{source}", outlets=[asset])
+        def extract(planned: dict, top_tracks: dict, playlists: dict, **context) -> dict:
+            from orchestration.ingest import event_extra, run_open_signals
+
+            day = date.fromisoformat(planned["snapshot_date"])
+            summary = run_open_signals(source, day)
+            context["outlet_events"][asset].extra = event_extra(
+                summary, step=source, run_id=context["run_id"]
+            )
+            return summary
+
+        return extract
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def open_signals_settled(deezer: dict | None, lastfm: dict | None) -> dict:
+        # Whether each source's day is published: a failed or skipped (off) task returns None.
+        return {"deezer": deezer is not None, "lastfm": lastfm is not None}
+
+    @task(outlets=[PUBLISHED_DAYS])
+    def announce_day(spotify: dict, open_signals: dict, **context) -> dict:
+        from orchestration.ingest import event_extra
+
+        extra = event_extra(spotify, step="publish", run_id=context["run_id"])
+        extra["open_signals_published"] = open_signals
+        context["outlet_events"][PUBLISHED_DAYS].extra = extra
+        return open_signals
 
     planned = plan_run()
     # A date range: one run per day (no logical date; run_after = the day at 06:00 UTC).
@@ -167,7 +203,14 @@ def spotify_ingest():
     top_tracks = extract_top_tracks(planned, artists)
     playlists = extract_playlists(planned, artists)
     # Albums last: it fetches the full albums of the top tracks and playlist tracks.
-    extract_albums(planned, artists, top_tracks, playlists)
+    spotify = extract_albums(planned, artists, top_tracks, playlists)
+    # The open signals read the day's tracks: beside the albums step, each source on its own.
+    deezer = extract_open_signal("deezer")(planned, top_tracks, playlists)
+    lastfm = extract_open_signal("lastfm")(planned, top_tracks, playlists)
+    # spotify_dbt's event once Spotify's day is published (announce_day needs extract_albums'
+    # success) and every source's day is published, failed or off (open_signals_settled runs
+    # whatever their state).
+    announce_day(spotify, open_signals_settled(deezer, lastfm))
 
 
 spotify_ingest()

@@ -11,10 +11,13 @@ it runs after those steps. Each track with a valid ISRC is looked up:
 Every track gets an outcome in `<source>_matches` (matched, not_found, no_isrc, malformed_isrc,
 bad_body), counted in the source's run summary: none of them stops the day. What does stop it,
 with one clear message, is a source that cannot serve the day (down after every retry, quota
-exceeded after every wait, the key refused): then its day stays unpublished, and Spotify's day
-and the other source's day are not touched. A source's day is published (raw/runs/<source>/
-<date>.json) only once all its files are written; extracting it again first unpublishes it, so
-a late or failed day is backfilled by running this again for that date.
+exceeded after every wait, the key refused): then nothing of its day is published (a version
+published before stays as it was), and Spotify's day and the other source's day are not
+touched. A source's day follows Spotify's whole-day rules
+(raw_writer.publish_day): its files are written aside, then published in one step by its
+summary (raw/runs/<source>/<date>.json, listing each file with its rows, bytes and sha256).
+Extracting a day again replaces it in that step, never hides it: until then its previous
+version stays published. A late or failed day is backfilled by running this for that date.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ from ingestion.open_client import BadBody, DeezerClient, LastfmClient, NotFound
 from ingestion.raw_writer import (
     PLAYLIST_TRACKS,
     compact_json,
-    publish_source_day,
+    current_path,
+    publish_day,
     raw_path,
     read_csv,
-    unpublish_source_day,
+    staged_path,
     write_csv,
 )
 from ingestion.run_context import check_not_future, parse_snapshot_date, resolve_data_dir, today_utc
@@ -115,21 +119,37 @@ def normalise_isrc(raw: str | None) -> str | None:
     return value if ISRC_RE.match(value) else None
 
 
-def spotify_tracks(data_dir: Path, snapshot: date) -> list[SpotifyTrack]:
-    """The day's top tracks and playlist tracks, one per Spotify track id, from the raw files."""
+def _spotify_rows(data_dir: Path, entity: str, day: str) -> tuple[Path, list[dict]] | None:
+    """The day's Spotify file of `entity` being extracted (staged: in the DAG the open signals
+    run beside the albums step, before it publishes the day), else the published one."""
+    path = current_path(data_dir, entity, day)
+    try:
+        return path, read_csv(path)
+    except FileNotFoundError:
+        # Published meanwhile: publishing links the staged file under its published name first.
+        path = raw_path(data_dir, entity, day)
+        return (path, read_csv(path)) if path.exists() else None
+
+
+def spotify_tracks(data_dir: Path, snapshot: date) -> tuple[list[SpotifyTrack], str | None]:
+    """The day's top tracks and playlist tracks, one per Spotify track id, from the raw files,
+    and their data source (sandbox or spotify)."""
     day = snapshot.isoformat()
-    top = raw_path(data_dir, "top_tracks", day)
-    if not top.exists():
+    top = _spotify_rows(data_dir, "top_tracks", day)
+    if top is None:
         raise MissingInputError(
-            f"{top} does not exist: the open signals of {day} need Spotify's top tracks of that "
-            "day; extract Spotify's day first (python -m ingestion extract --date ...)."
+            f"{raw_path(data_dir, 'top_tracks', day)} does not exist: the open signals of {day} "
+            "need Spotify's top tracks of that day; extract Spotify's day first "
+            "(python -m ingestion extract --date ...)."
         )
     found: dict[str, SpotifyTrack] = {}
-    for path in (top, raw_path(data_dir, PLAYLIST_TRACKS, day)):
-        if not path.exists():
+    mode = top[1][0]["data_source"] if top[1] else None
+    for file in (top, _spotify_rows(data_dir, PLAYLIST_TRACKS, day)):
+        if file is None:
             continue
+        path, rows = file
         try:
-            for row in read_csv(path):
+            for row in rows:
                 if row["track_id"] in found:
                     continue
                 track = json.loads(row["track_json"])
@@ -146,12 +166,7 @@ def spotify_tracks(data_dir: Path, snapshot: date) -> list[SpotifyTrack]:
             raise MissingInputError(
                 f"{path} is not a valid raw file: extract Spotify's day {day} again."
             ) from None
-    return [found[k] for k in sorted(found)]
-
-
-def _spotify_data_source(data_dir: Path, snapshot: date) -> str | None:
-    rows = read_csv(raw_path(data_dir, "top_tracks", snapshot.isoformat()))
-    return rows[0]["data_source"] if rows else None
+    return [found[k] for k in sorted(found)], mode
 
 
 class _Lookups:
@@ -324,14 +339,14 @@ def extract_open_signals(
 ) -> dict[str, Any]:
     """Extract and publish one source's day (`deezer` or `lastfm`); returns its run summary.
 
-    Raises OpenSignalError (the source's day stays unpublished) or a MissingInputError when
+    Raises OpenSignalError (nothing published: an earlier version stays) or MissingInputError when
     Spotify's files of the day are not there yet."""
     if source not in ENTITIES:
         raise ValueError(f"source must be one of {', '.join(ENTITIES)}, not {source!r}")
     snapshot = parse_snapshot_date(snapshot_date)
     check_not_future(snapshot)
     folder = resolve_data_dir(data_dir)
-    tracks = spotify_tracks(folder, snapshot)  # validated before any request
+    tracks, spotify_mode = spotify_tracks(folder, snapshot)  # validated before any request
     settings = settings or Settings.from_env()
     started, started_at = time.monotonic(), datetime.now(UTC)
     with _source_settings(settings) as (settings, own_sandbox):
@@ -348,7 +363,6 @@ def extract_open_signals(
         finally:
             client.close()
     mode = "sandbox" if sandbox else "spotify"
-    spotify_mode = _spotify_data_source(folder, snapshot)
     if spotify_mode and spotify_mode != mode:
         raise MixedDataSourceError(
             f"Spotify's {day} in {folder} comes from the {spotify_mode}, but {source} answered "
@@ -367,9 +381,8 @@ def extract_open_signals(
     for rows in entities.values():
         for row in rows:
             row.update(extracted_at=extracted_at, base_url=recorded_url, data_source=mode)
-    unpublish_source_day(folder, source, day)
     for entity, columns in ENTITIES[source].items():
-        write_csv(raw_path(folder, entity, day), columns, entities[entity])
+        write_csv(staged_path(folder, entity, day, source), columns, entities[entity])
     matches = entities[f"{source}_matches"]
     outcomes = Counter(row["outcome"] for row in matches)
     stats = client.transport.stats()
@@ -386,7 +399,7 @@ def extract_open_signals(
         "duration_seconds": round(time.monotonic() - started, 3),
         "extracted_at": extracted_at,
     }
-    summary = publish_source_day(folder, source, summary)
+    summary = publish_day(folder, summary, source=source)
     log.info(
         "%s %s: %d of %d tracks matched %s, %d requests",
         source,

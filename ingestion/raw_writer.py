@@ -99,14 +99,24 @@ def compact_json(obj: Any) -> str:
 STAGING = ".staging"
 
 
-def staged_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
-    """Where a step writes an entity's file of a day before the day is published."""
-    return Path(data_dir) / "raw" / STAGING / snapshot_date / f"{entity}{RAW_SUFFIX}"
+def staged_path(data_dir: Path, entity: str, snapshot_date: str, source: str | None = None) -> Path:
+    """Where a step writes an entity's file of a day before the day is published (an
+    open-signal source's day: a staging folder of its own, `raw/.staging/<source>/<date>/`)."""
+    folder = Path(data_dir) / "raw" / STAGING
+    return (folder / source if source else folder) / snapshot_date / f"{entity}{RAW_SUFFIX}"
 
 
-def summary_path(data_dir: Path, snapshot_date: str) -> Path:
-    """The day's run summary, which publishes the day (listing its files)."""
-    return Path(data_dir) / "raw" / "runs" / f"{snapshot_date}.json"
+def summary_path(data_dir: Path, snapshot_date: str, source: str | None = None) -> Path:
+    """The day's run summary, which publishes the day (listing its files); an open-signal
+    source's day has its own, `raw/runs/<source>/<date>.json`."""
+    folder = Path(data_dir) / "raw" / "runs"
+    return (folder / source if source else folder) / f"{snapshot_date}.json"
+
+
+def entity_source(entity: str) -> str | None:
+    """None for Spotify's entities; the source of an open-signal entity (`deezer_tracks`:
+    `deezer`), whose files its source's day summary lists."""
+    return None if entity in ENTITIES else entity.split("_", 1)[0]
 
 
 def legacy_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
@@ -114,10 +124,13 @@ def legacy_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
     return Path(data_dir) / "raw" / entity / f"{snapshot_date}{RAW_SUFFIX}"
 
 
-def read_summary(data_dir: Path, snapshot_date: str) -> dict[str, Any] | None:
+def read_summary(
+    data_dir: Path, snapshot_date: str, source: str | None = None
+) -> dict[str, Any] | None:
     """The day's published run summary, or None when the day is not published."""
     try:
-        return json.loads(summary_path(data_dir, snapshot_date).read_text(encoding="utf-8"))
+        path = summary_path(data_dir, snapshot_date, source)
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
 
@@ -138,7 +151,7 @@ def published_files(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def raw_path(data_dir: Path, entity: str, snapshot_date: str) -> Path:
     """The one definition of where the published file of an entity of a day lives: the file
     its run summary lists (the unversioned name when the day is not published)."""
-    summary = read_summary(data_dir, snapshot_date)
+    summary = read_summary(data_dir, snapshot_date, entity_source(entity))
     listed = published_files(summary).get(entity) if summary else None
     if listed:
         return Path(data_dir) / "raw" / listed["path"]
@@ -161,29 +174,32 @@ def describe_file(path: Path) -> dict[str, Any]:
     }
 
 
-def publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    """Publish the day's staged files with the summary, stamped with `published_at`.
+def publish_day(
+    data_dir: Path, summary: dict[str, Any], *, source: str | None = None
+) -> dict[str, Any]:
+    """Publish the day's staged files with the summary, stamped with `published_at` (Spotify's
+    day, or with `source` an open-signal source's day: the same rules).
 
     Entities the summary counts come from the staging folder (checked against the counts);
     the others keep their published file. One atomic step (the summary's os.replace) makes the
     new version visible; a crash before it leaves the previous version published.
     """
     try:
-        return _publish_day(Path(data_dir), summary)
+        return _publish_day(Path(data_dir), summary, source)
     except OSError as error:
-        where = summary_path(data_dir, summary["snapshot_date"])
+        where = summary_path(data_dir, summary["snapshot_date"], source)
         raise StorageError.from_os_error(error, where) from error
 
 
-def _publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+def _publish_day(data_dir: Path, summary: dict[str, Any], source: str | None) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     day = summary["snapshot_date"]
-    previous = read_summary(data_dir, day)
+    previous = read_summary(data_dir, day, source)
     files = dict(published_files(previous)) if previous else {}
     rows = dict(previous.get("rows") or {}) if previous else {}
     for entity, count in summary["rows"].items():
-        staged = staged_path(data_dir, entity, day)
+        staged = staged_path(data_dir, entity, day, source)
         if not staged.exists():
             raise MissingInputError(
                 f"{staged} does not exist: extract {entity} of {day} again before publishing it."
@@ -201,25 +217,35 @@ def _publish_day(data_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
             os.link(staged, target)
         files[entity] = {"entity": entity, "path": name, **entry}
         rows[entity] = count
-    order = {entity: i for i, entity in enumerate(RAW_ENTITIES)}
+    order = {entity: i for i, entity in enumerate(RAW_ENTITIES if source is None else rows)}
     published = {
         **summary,
         "rows": rows,
         "files": sorted(files.values(), key=lambda f: order.get(f["entity"], len(order))),
         "published_at": datetime.now(UTC).isoformat(timespec="microseconds"),
     }
-    write_json(summary_path(data_dir, day), published)  # the one step that publishes
-    _remove_unlisted(data_dir, day, {f["path"] for f in published["files"]}, summary["rows"])
+    write_json(summary_path(data_dir, day, source), published)  # the one step that publishes
+    listed = {f["path"] for f in published["files"]}
+    _remove_unlisted(
+        data_dir, day, listed, summary["rows"], source, ENTITIES if not source else rows
+    )
     return published
 
 
-def _remove_unlisted(data_dir: Path, day: str, listed: set[str], staged: Iterable[str]) -> None:
+def _remove_unlisted(
+    data_dir: Path,
+    day: str,
+    listed: set[str],
+    staged: Iterable[str],
+    source: str | None,
+    entities: Iterable[str],
+) -> None:
     """After publication: the staged files and the day's versions the summary no longer lists."""
     for entity in staged:
-        staged_path(data_dir, entity, day).unlink(missing_ok=True)
+        staged_path(data_dir, entity, day, source).unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # another entity still staged (or already gone)
-        staged_path(data_dir, "x", day).parent.rmdir()
-    for entity in ENTITIES:
+        staged_path(data_dir, "x", day, source).parent.rmdir()
+    for entity in entities:
         folder = data_dir / "raw" / entity
         for path in folder.glob(f"{day}*{RAW_SUFFIX}"):
             if f"{entity}/{path.name}" not in listed and path.name[:10] == day:
@@ -312,20 +338,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 # --- open-signal sources (Deezer, Last.fm): each source's day is published on its own --------
-# A source's entity files live beside Spotify's (raw/<source>_<entity>/<date>.csv.gz, through
-# raw_path and write_csv); its day is published by raw/runs/<source>/<date>.json, written last,
-# so Spotify's day and each source's day are whole independently of one another.
+# A source's entity files live beside Spotify's (raw/<source>_<entity>/<date>.<sha>.csv.gz);
+# its day is staged and published like Spotify's (publish_day with `source`), by its own
+# summary raw/runs/<source>/<date>.json, so Spotify's day and each source's day are whole
+# independently of one another.
 def source_summary_path(data_dir: Path, source: str, snapshot_date: str) -> Path:
-    return Path(data_dir) / "raw" / "runs" / source / f"{snapshot_date}.json"
-
-
-def unpublish_source_day(data_dir: Path, source: str, snapshot_date: str) -> None:
-    source_summary_path(data_dir, source, snapshot_date).unlink(missing_ok=True)
-
-
-def publish_source_day(data_dir: Path, source: str, summary: dict[str, Any]) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    published = {**summary, "published_at": datetime.now(UTC).isoformat(timespec="microseconds")}
-    write_json(source_summary_path(data_dir, source, summary["snapshot_date"]), published)
-    return published
+    return summary_path(data_dir, snapshot_date, source)

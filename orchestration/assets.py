@@ -17,11 +17,13 @@ from pathlib import PurePath
 from airflow.sdk import Asset
 
 from ingestion.raw_writer import RAW_ENTITIES
+from ingestion.settings import OPEN_SIGNAL_SOURCES
 from warehouse.models import MART_MODELS
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DUCKDB_POOL = "duckdb_writer"
 SPOTIFY_CONN_ID = "spotify_default"
+LASTFM_CONN_ID = "lastfm_default"
 
 
 def data_dir() -> str:
@@ -45,9 +47,22 @@ def raw_asset(entity: str) -> Asset:
     )
 
 
+def open_signal_asset(source: str) -> Asset:
+    """An open-signal source's published days (`<DATA_DIR>/raw/runs/<source>/<date>.json`):
+    one event per source day published."""
+    if source not in OPEN_SIGNAL_SOURCES:
+        raise ValueError(f"unknown source {source!r}: one of {', '.join(OPEN_SIGNAL_SOURCES)}")
+    return Asset(
+        uri=PurePath(data_dir(), "raw", "runs", source).as_uri(),
+        name=f"raw_{source}",
+        group="open_signals_raw",
+    )
+
+
 def published_days_asset() -> Asset:
-    """One event per complete day: the ingestion publishes a day (writes its run summary,
-    `<DATA_DIR>/raw/runs/<date>.json`) once its entity files are written."""
+    """One event per complete day: Spotify's day is published (its run summary,
+    `<DATA_DIR>/raw/runs/<date>.json`, lists its files) and each open-signal source's day is
+    published too, or failed, or is off: what `spotify_dbt` waits for."""
     return Asset(
         uri=PurePath(data_dir(), "raw", "runs").as_uri(),
         name="raw_published_days",

@@ -13,12 +13,13 @@ which never holds one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from orchestration.assets import SPOTIFY_CONN_ID, data_dir
+from orchestration.assets import LASTFM_CONN_ID, SPOTIFY_CONN_ID, data_dir
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def run_step(
     Permanent errors become AirflowFailException (no retry); transient ones propagate so
     Airflow retries the task.
     """
-    from ingestion import errors, extract
+    from ingestion import extract
 
     functions = {
         "artists": extract.extract_artists,
@@ -110,7 +111,7 @@ def run_step(
         raise ValueError(f"unknown step {step!r}: one of {', '.join(functions)}")
     if settings is None:
         settings, _ = spotify_settings()
-    try:
+    with _fail_at_once_unless_retryable():
         part = functions[step](
             snapshot_date,
             data_dir=data_dir_path or data_dir(),
@@ -118,13 +119,6 @@ def run_step(
             tier=tier,
             artists_file=artists_file,
         )
-    except errors.IngestionError as error:
-        # Errors only a person can fix fail the task at once; the others are retried.
-        if not error.retryable:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException(f"{type(error).__name__}: {error}") from None
-        raise
     log.info(
         "%s %s: rows %s, %d requests, %d retries, tier %s (%s)",
         step,
@@ -136,6 +130,57 @@ def run_step(
         part["mode"],
     )
     return part
+
+
+@contextlib.contextmanager
+def _fail_at_once_unless_retryable() -> Iterator[None]:
+    """Errors only a person can fix fail the task at once (AirflowFailException); the others
+    propagate, so Airflow retries the task."""
+    from ingestion.errors import IngestionError
+
+    try:
+        yield
+    except IngestionError as error:
+        if not error.retryable:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{type(error).__name__}: {error}") from None
+        raise
+
+
+def run_open_signals(
+    source: str,
+    snapshot_date: date,
+    *,
+    settings: Any = None,
+    data_dir_path: str | None = None,
+    get_connection: Callable[[str], Any | None] = _airflow_connection,
+) -> dict[str, Any]:
+    """Extract and publish one open-signal source's day (`deezer` or `lastfm`); return its run
+    summary (no secret in it). Skipped (AirflowSkipException) when OPEN_SIGNALS leaves the
+    source off. The Last.fm key comes from the connection `lastfm_default` (password = key;
+    extra `api_base_url`), else LASTFM_API_KEY. A failure here touches no other day: Spotify's
+    day and the other source's day are published on their own."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from ingestion.open_signals import extract_open_signals
+
+    if settings is None:
+        settings, _ = spotify_settings(get_connection=get_connection)
+    conn = get_connection(LASTFM_CONN_ID)
+    with _fail_at_once_unless_retryable():
+        if conn is not None:
+            settings = settings.with_lastfm_connection(conn)
+        enabled = settings.open_signal_sources(sandbox=not settings.has_credentials)
+        if source not in enabled:
+            raise AirflowSkipException(
+                f"{source} is off (OPEN_SIGNALS={settings.open_signals!r} enables "
+                f"{', '.join(enabled) or 'none'}): its day is not extracted"
+            )
+        summary = extract_open_signals(
+            snapshot_date, source=source, data_dir=data_dir_path or data_dir(), settings=settings
+        )
+    return summary
 
 
 def event_extra(part: Mapping[str, Any], *, step: str, run_id: str | None = None) -> dict:

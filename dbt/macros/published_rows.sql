@@ -4,6 +4,10 @@
 
     - "Published" days are those of stg_spotify__days (a run summary lists the day's files and
       every one is whole, stg_spotify__raw_files); the files read are those it lists.
+    - `source_name` (`deezer`, `lastfm`): an open-signal source's entity (e.g. deezer_matches),
+      of the days that source published (stg_open_signals__days, whose files its own summary
+      raw/runs/<source>/<date>.json lists): a source's day is published on its own, so a day
+      Spotify published and Deezer did not has no Deezer rows until Deezer's day is backfilled.
     - "Not loaded yet": in an incremental run, the published days whose (snapshot_date,
       published_at) is not in the model's table: new days, late days, and days extracted
       again (a new published_at, even when the files are byte-identical). A full build
@@ -20,8 +24,10 @@
 
     At parse time, in unit tests, or before the days table exists, every row is read.
 -#}
-{% macro published_rows(entity) %}
-    {%- set days = ref('stg_spotify__days') -%}
+{% macro published_rows(entity, source_name=none) %}
+    {%- set days = ref('stg_open_signals__days') if source_name else ref('stg_spotify__days') -%}
+    {%- set raw_source = 'open_signals_raw' if source_name else 'spotify_raw' -%}
+    {%- set of_source = "source = '" ~ source_name ~ "'" if source_name else 'true' -%}
     {%- set read = namespace(filter='true', files=['any']) -%}
     {%- if execute and model.resource_type != 'unit_test' and load_relation(days) is not none -%}
         {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
@@ -29,6 +35,7 @@
         {%- set wanted -%}
             select listed.file.path from (
                 select snapshot_date, published_at, unnest(files) as file from {{ days }}
+                where {{ of_source }}
             ) as listed
             where listed.file.entity = '{{ entity }}' and listed.file.rows is distinct from 0
             {%- if is_incremental() %}
@@ -48,11 +55,11 @@
     {%- endif -%}
     {%- if read.files %}
     select raw.*, days.published_at, {{ build_started_at() }} as loaded_at
-    from (select * from {{ source('spotify_raw', entity) }} where {{ read.filter }}) as raw
-    inner join {{ days }} as days
+    from (select * from {{ source(raw_source, entity) }} where {{ read.filter }}) as raw
+    inner join (select * from {{ days }} where {{ of_source }}) as days
         on cast(raw.snapshot_date as date) = days.snapshot_date
     {%- else -%}
-        {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'spotify_raw')
+        {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', raw_source)
             | selectattr('name', 'equalto', entity) | first %}
     select {% for column in node.columns %}cast(null as varchar) as {{ column }}, {% endfor %}
         cast(null as timestamp) as published_at, cast(null as timestamp) as loaded_at
@@ -76,13 +83,23 @@
 
 
 {#- post-hook of the incremental models keyed by snapshot_date (dbt_project.yml): drop the rows of
-    the days stg_spotify__days no longer publishes, so the tables stay those a from-scratch build
+    the days stg_spotify__days (an open-signal model: stg_open_signals__days, of its source) no
+    longer publishes, so the tables stay those a from-scratch build
     of the published days gives. stg_spotify__raw_files, which the days are built from, keeps
     its checks (a day is checked once per publication). -#}
 {% macro keep_published_days() %}
     {%- if config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
+    {#- An open-signal staging model (stg_<source>__<entity>s) keeps its source's days. -#}
+    {%- set source_name = model.name.split('__')[0][4:] if 'open_signals' in model.fqn else none -%}
     delete from {{ this }}
+    {%- if source_name %}
+    where snapshot_date not in (
+        select snapshot_date from {{ ref('stg_open_signals__days') }}
+        where source = '{{ source_name }}'
+    )
+    {%- else %}
     where snapshot_date not in (select snapshot_date from {{ ref('stg_spotify__days') }})
+    {%- endif %}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -60,7 +60,7 @@ def test_every_dag_has_tags_owner_retries_and_a_utc_start_date(dagbag):
 
 
 def test_ingest_dag_shape(dagbag):
-    from orchestration.assets import published_days_asset, raw_asset
+    from orchestration.assets import raw_asset
 
     dag = dagbag.dags["spotify_ingest"]
     assert dag.timetable.expression == "0 6 * * *"
@@ -74,14 +74,42 @@ def test_ingest_dag_shape(dagbag):
     for task_id, entity in zip(order, entities, strict=True):
         assert dag.get_task(task_id).outlets[0] == raw_asset(entity)
     assert raw_asset("playlist_tracks").name == "raw_playlist_tracks"
-    # The last step publishes the complete day: the one event spotify_dbt is scheduled on.
-    assert dag.get_task("extract_albums").outlets[1:] == [published_days_asset()]
+    assert dag.get_task("extract_albums").outlets[1:] == []
     # The trigger form: plan_run checks the Params first; a range fans out to one run a day.
     assert dag.get_task("extract_artists").upstream_task_ids == {"plan_run"}
     assert set(dag.params) == {"start_date", "end_date", "artists", "access_tier"}
     fan_out = dag.get_task("trigger_daily_runs")
     assert fan_out.upstream_task_ids == {"child_runs"}
     assert fan_out.partial_kwargs.get("trigger_dag_id", None) in (None, "spotify_ingest")
+
+
+def test_the_open_signals_fail_alone_and_the_day_is_announced_once_they_settle(dagbag):
+    """Each source after the tracks it looks up (top tracks, playlists), beside the albums
+    step, producer of its own Asset; the complete day's event (what spotify_dbt waits for)
+    needs Spotify's day published and each source's task finished, whatever its state."""
+    from orchestration.assets import open_signal_asset, published_days_asset
+
+    dag = dagbag.dags["spotify_ingest"]
+    for source in ("deezer", "lastfm"):
+        task = dag.get_task(f"extract_{source}")
+        assert task.upstream_task_ids == {"plan_run", "extract_top_tracks", "extract_playlists"}
+        assert task.outlets == [open_signal_asset(source)]
+        assert task.outlets[0].name == f"raw_{source}"
+        assert task.outlets[0].uri.endswith(f"/raw/runs/{source}")
+        assert task.trigger_rule == "all_success"
+    settled = dag.get_task("open_signals_settled")
+    assert settled.upstream_task_ids == {"extract_deezer", "extract_lastfm"}
+    assert settled.trigger_rule == "all_done"  # a failed or skipped source does not block
+    announce = dag.get_task("announce_day")
+    assert announce.upstream_task_ids == {"extract_albums", "open_signals_settled"}
+    assert announce.trigger_rule == "all_success"  # no event without Spotify's day
+    assert announce.outlets == [published_days_asset()]
+    # The one producer of the complete day's event; the only other leaf is the fan-out.
+    producers = [t.task_id for t in dag.tasks if published_days_asset() in t.outlets]
+    assert producers == ["announce_day"]
+    assert {t.task_id for t in dag.leaves} == {"announce_day", "trigger_daily_runs"}
+    with pytest.raises(ValueError, match="unknown source"):
+        open_signal_asset("spotify")
 
 
 def test_the_trigger_form_reads_yyyy_mm_dd_and_needs_no_artists(dagbag):
@@ -129,6 +157,8 @@ def test_dbt_dag_is_scheduled_on_complete_days_and_uses_the_pool(dagbag):
 
     dag = dagbag.dags["spotify_dbt"]
     condition = dag.timetable.asset_condition
+    # One asset, not `published_days | raw_deezer | raw_lastfm` (a build per source, the first
+    # without the open signals) nor `&` (a source down or off would never emit: no build).
     assert condition == published_days_asset()
     # One task process for freshness, build, export and docs: dbt imported and parsed once.
     assert [t.task_id for t in dag.tasks] == ["dbt_build"]

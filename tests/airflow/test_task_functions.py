@@ -343,3 +343,90 @@ def test_failed_docs_leave_no_stamp_and_fail(tmp_path, monkeypatch):
     with pytest.raises(DbtError):
         transform.docs_generate()
     assert not (target / transform.DOCS_STAMP).exists()
+
+
+LASTFM_KEY = "lfm-conn-KEY-do-not-leak-31ab"
+SOURCE_DAY = date(2026, 11, 20)  # a past day: the sandbox serves it
+
+
+def test_a_source_down_fails_alone_while_spotify_and_the_other_source_publish(
+    tmp_path, no_spotify_env
+):
+    """The DAG's order: the sources run on the day's staged tracks (beside the albums step).
+    Deezer down: its task raises the retryable error (Airflow retries it, then it fails) and
+    its day stays unpublished; Last.fm (key from the `lastfm_default` connection) and Spotify's
+    day are published, and no summary or event extra holds the key."""
+    from ingestion.errors import OpenSignalError
+    from ingestion.raw_writer import read_csv, source_summary_path, summary_path
+
+    down = FaultPlan.of(
+        Fault("server_error", rate=1.0, status=503, endpoints=("deezer_track", "deezer_artist"))
+    )
+    fast = (1000, 5.0)
+    with SandboxServer(faults=down, deezer_quota=fast, lastfm_quota=fast) as server:
+        settings = Settings(
+            client_id="dummy-id",
+            client_secret="dummy-secret",
+            api_base_url=server.api_base_url,
+            token_url=server.token_url,
+            deezer_api_base_url=server.deezer_base_url,
+            lastfm_api_base_url=server.lastfm_base_url,
+            deezer_requests_per_5s=1000,
+            lastfm_requests_per_second=200,
+            max_attempts=2,
+            backoff_base=0.0,
+        )
+        conns = {"lastfm_default": _conn(password=LASTFM_KEY)}
+        kwargs = {"settings": settings, "data_dir_path": str(tmp_path)}
+        artists = ingest.run_step("artists", SOURCE_DAY, **kwargs)
+        top = ingest.run_step("top_tracks", SOURCE_DAY, tier=artists["tier"], **kwargs)
+        with pytest.raises(OpenSignalError, match="deezer is unavailable"):
+            ingest.run_open_signals("deezer", SOURCE_DAY, get_connection=conns.get, **kwargs)
+        lastfm = ingest.run_open_signals("lastfm", SOURCE_DAY, get_connection=conns.get, **kwargs)
+        albums = ingest.run_step("albums", SOURCE_DAY, tier=artists["tier"], **kwargs)
+        spotify = ingest.write_run_summary([artists, top, albums], data_dir_path=str(tmp_path))
+
+    day = SOURCE_DAY.isoformat()
+    assert summary_path(tmp_path, day).exists()
+    assert spotify["rows"]["top_tracks"] == top["rows"]["top_tracks"] > 0
+    assert not source_summary_path(tmp_path, "deezer", day).exists()
+    published = json.loads(source_summary_path(tmp_path, "lastfm", day).read_text())
+    assert published == lastfm
+    # Every track of the day's (staged, now published) top tracks has its Last.fm outcome.
+    tracks = {r["track_id"] for r in read_csv(raw_path(tmp_path, "top_tracks", day))}
+    assert lastfm["tracks"] == len(tracks) == lastfm["rows"]["lastfm_matches"]
+    assert lastfm["outcomes"]["matched"] > 0
+    extra = ingest.event_extra(lastfm, step="lastfm", run_id="manual__x")
+    assert (extra["step"], extra["snapshot_date"], extra["source"]) == ("lastfm", day, "lastfm")
+    json.dumps(extra)
+    assert LASTFM_KEY not in json.dumps([lastfm, extra])
+    assert LASTFM_KEY not in "".join(
+        p.read_text() for p in (tmp_path / "raw" / "runs").rglob("*.json")
+    )
+
+
+def test_a_source_left_off_is_skipped(tmp_path, no_spotify_env):
+    """OPEN_SIGNALS=off skips both; with real credentials and no Last.fm key (no connection,
+    no LASTFM_API_KEY), `auto` skips Last.fm. Skipped before any file is read or written."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    off = Settings(open_signals="off")
+    for source in ("deezer", "lastfm"):
+        with pytest.raises(AirflowSkipException, match=f"{source} is off"):
+            ingest.run_open_signals(
+                source, SOURCE_DAY, settings=off, data_dir_path=str(tmp_path),
+                get_connection=lambda _: None,
+            )  # fmt: skip
+    real = Settings(client_id="id", client_secret="secret")
+    with pytest.raises(AirflowSkipException, match="enables deezer"):
+        ingest.run_open_signals(
+            "lastfm", SOURCE_DAY, settings=real, data_dir_path=str(tmp_path),
+            get_connection=lambda _: None,
+        )  # fmt: skip
+    assert not (tmp_path / "raw").exists()
+    # A bad OPEN_SIGNALS fails at once (no retry) saying what to fix.
+    with pytest.raises(AirflowFailException, match="ConfigError: OPEN_SIGNALS"):
+        ingest.run_open_signals(
+            "lastfm", SOURCE_DAY, settings=real.replace(open_signals="lastfm"),
+            data_dir_path=str(tmp_path), get_connection=lambda _: None,
+        )  # fmt: skip

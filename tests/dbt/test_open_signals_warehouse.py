@@ -15,7 +15,7 @@ import pytest
 from dbt_harness import Warehouse, copy_days, snapshot_dates
 
 from ingestion.open_signals import ENTITIES
-from ingestion.raw_writer import raw_path, read_csv, source_summary_path
+from ingestion.raw_writer import raw_path, read_csv, source_summary_path, write_csv
 
 MODELS = (
     "open_signal_match_rate",
@@ -48,9 +48,11 @@ def copy_source_days(source_dir, data_dir, source: str, days: list[date]) -> Non
     """A source's files of the days, then its summaries, which publish them."""
     for day in days:
         for entity in ENTITIES[source]:
-            target = raw_path(data_dir, entity, day.isoformat())
+            # The same name as in `source_dir` (the one its summary lists).
+            listed = raw_path(source_dir, entity, day.isoformat())
+            target = data_dir / listed.relative_to(source_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(raw_path(source_dir, entity, day.isoformat()), target)
+            shutil.copyfile(listed, target)
         target = source_summary_path(data_dir, source, day.isoformat())
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source_summary_path(source_dir, source, day.isoformat()), target)
@@ -196,3 +198,41 @@ def test_any_arrival_order_gives_the_same_tables(raw_days, all_at_once, tmp_path
         f"where snapshot_date = '{d3}'"
     )
     assert wh.query(changes) != [(0,)]
+
+
+def test_only_the_files_a_source_summary_lists_are_read(raw_days, all_at_once, tmp_path):
+    """A re-extraction publishing its versioned files links them before its summary replaces
+    the old one (and a killed one leaves them): unlisted files of a published day, here one
+    with every row twice, are never read."""
+    wh = Warehouse(tmp_path / "unlisted")
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    for entity in ("deezer_matches", "lastfm_tracks"):
+        listed = raw_path(wh.data_dir, entity, DAYS[1].isoformat())
+        rows = read_csv(listed)
+        unlisted = listed.with_name(f"{DAYS[1].isoformat()}.{'0' * 16}.csv.gz")
+        write_csv(unlisted, list(rows[0]), rows + rows)
+    wh.build()
+    assert tables(wh) == tables(all_at_once)
+
+
+def test_a_source_day_published_before_files_were_listed_is_still_read(
+    raw_days, all_at_once, tmp_path
+):
+    """A summary written before source summaries listed their files (no `files`, unversioned
+    names `<entity>/<date>.csv.gz`) still publishes its day."""
+    wh = Warehouse(tmp_path / "legacy")
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    day = DAYS[2].isoformat()
+    for entity in ENTITIES["deezer"]:
+        listed = raw_path(wh.data_dir, entity, day)
+        listed.rename(listed.with_name(f"{day}.csv.gz"))
+    summary_file = source_summary_path(wh.data_dir, "deezer", day)
+    summary = json.loads(summary_file.read_text())
+    del summary["files"]
+    summary_file.write_text(json.dumps(summary))
+    wh.build()
+    assert tables(wh) == tables(all_at_once)

@@ -222,9 +222,12 @@ def test_a_source_down_fails_alone_and_its_late_day_is_backfilled(sandbox, tmp_p
     fresh = tmp_path / "fresh"
     _spotify_day(healthy, fresh)
     extract_open_signals(DAY, source="deezer", data_dir=fresh, settings=_settings(healthy))
+    backfilled = json.loads(source_summary_path(tmp_path, "deezer", DAY).read_text())
+    on_time = json.loads(source_summary_path(fresh, "deezer", DAY).read_text())
+    assert backfilled["files"] == on_time["files"]  # same paths, rows, bytes and sha256
     for entity in ENTITIES["deezer"]:
-        path = f"raw/{entity}/{DAY}.csv.gz"
-        assert raw_files(tmp_path)[path] == raw_files(fresh)[path]
+        path = raw_path(tmp_path, entity, DAY)
+        assert path.read_bytes() == raw_path(fresh, entity, DAY).read_bytes()
 
 
 def test_lastfm_on_and_off(sandbox, tmp_path, monkeypatch):
@@ -320,3 +323,54 @@ def test_each_track_outcome_with_its_reason(sandbox, tmp_path):
         "bad_body": 0,
     }
     assert server.request_counts["deezer_track"] == 2  # only the valid ISRCs were asked
+
+
+def test_a_source_day_is_published_whole_and_replaced_never_hidden(sandbox, tmp_path):
+    """A source's day under Spotify's whole-day rules: its summary lists every file (rows,
+    bytes, sha256 of the versioned file); a re-extraction that fails leaves the published
+    version as it was (no unpublishing); one that succeeds replaces it in one step, removing the
+    files it no longer lists and its staging folder."""
+    import hashlib
+
+    server = sandbox(seed=42, deezer_quota=FAST, lastfm_quota=FAST)
+    _spotify_day(server, tmp_path)
+    first = extract_open_signals(
+        DAY, source="deezer", data_dir=tmp_path, settings=_settings(server)
+    )
+    assert [f["entity"] for f in first["files"]] == list(ENTITIES["deezer"])
+    for listed in first["files"]:
+        path = tmp_path / "raw" / listed["path"]
+        payload = path.read_bytes()
+        assert listed["path"].startswith(f"{listed['entity']}/{DAY}.")
+        assert path == raw_path(tmp_path, listed["entity"], DAY)
+        assert listed["sha256"] == hashlib.sha256(payload).hexdigest()
+        assert listed["sha256"][:16] in path.name
+        assert listed["bytes"] == len(payload)
+        assert listed["rows"] == len(read_csv(path)) == first["rows"][listed["entity"]]
+    published = source_summary_path(tmp_path, "deezer", DAY).read_bytes()
+
+    # Deezer down during the re-extraction: the day stays published, byte for byte.
+    down = FaultPlan.of(Fault("server_error", rate=1.0, status=503, endpoints=("deezer_track",)))
+    broken = sandbox(seed=42, faults=down, deezer_quota=FAST, lastfm_quota=FAST)
+    with pytest.raises(OpenSignalError):
+        extract_open_signals(DAY, source="deezer", data_dir=tmp_path, settings=_settings(broken))
+    assert source_summary_path(tmp_path, "deezer", DAY).read_bytes() == published
+    assert all((tmp_path / "raw" / f["path"]).exists() for f in first["files"])
+
+    # Another world (seed): different files, published in one step; the old ones removed.
+    other = sandbox(seed=7, deezer_quota=FAST, lastfm_quota=FAST)
+    _spotify_day(other, tmp_path)
+    second = extract_open_signals(
+        DAY, source="deezer", data_dir=tmp_path, settings=_settings(other)
+    )
+    assert second["published_at"] > first["published_at"]
+    assert {f["path"] for f in second["files"]} != {f["path"] for f in first["files"]}
+    on_disk = {
+        str(p.relative_to(tmp_path / "raw"))
+        for e in ENTITIES["deezer"]
+        for p in (tmp_path / "raw" / e).glob("*")
+    }
+    assert on_disk == {f["path"] for f in second["files"]}
+    assert not (tmp_path / "raw" / ".staging" / "deezer").exists() or not any(
+        (tmp_path / "raw" / ".staging" / "deezer").rglob("*")
+    )

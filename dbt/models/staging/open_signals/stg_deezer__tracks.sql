@@ -1,7 +1,7 @@
 with source as (
 
-    -- The published Deezer days this table does not hold yet (macro open_signal_rows).
-    {{ open_signal_rows('deezer', 'deezer_tracks') }}
+    -- The published Deezer days this table does not hold yet (macro published_rows).
+    {{ published_rows('deezer_tracks', 'deezer') }}
 
 ),
 

@@ -1,7 +1,7 @@
 with source as (
 
-    -- The published Last.fm days this table does not hold yet (macro open_signal_rows).
-    {{ open_signal_rows('lastfm', 'lastfm_matches') }}
+    -- The published Last.fm days this table does not hold yet (macro published_rows).
+    {{ published_rows('lastfm_matches', 'lastfm') }}
 
 ),
 

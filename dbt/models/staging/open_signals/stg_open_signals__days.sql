@@ -4,6 +4,7 @@
 -- source's files of the day are complete), small: rebuilt on every build. Days of a source
 -- that has never run give no rows (and no read of a missing file).
 
+{%- set data_dir = env_var('DATA_DIR', 'data') -%}
 {%- set found = namespace(any=not execute) %}
 {%- if execute %}
     {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/runs/*/*.json' -%}
@@ -21,7 +22,8 @@ with source as (
         cast(null as varchar) as mode,
         cast(null as varchar) as extracted_at,
         cast(null as varchar) as published_at,
-        cast(null as bigint) as tracks
+        cast(null as bigint) as tracks,
+        cast(null as struct(entity varchar, path varchar, "rows" bigint)[]) as files
     where false
     {%- endif %}
 
@@ -36,6 +38,25 @@ final as (
         cast(extracted_at as timestamp) as extracted_at,
         cast(published_at as timestamp) as published_at,
         cast(tracks as integer) as tracks,
+        -- The files the staging models read (full paths): those the summary lists, or for a
+        -- summary written before files were listed, the source's unversioned names.
+        coalesce(
+            list_transform(
+                files,
+                lambda f: {'entity': f.entity, 'path': '{{ data_dir }}/raw/' || f.path, 'rows': f."rows"}
+            ),
+            list_transform(
+                case source
+                    when 'deezer' then ['deezer_tracks', 'deezer_artists', 'deezer_albums', 'deezer_matches']
+                    when 'lastfm' then ['lastfm_tracks', 'lastfm_artists', 'lastfm_matches']
+                end,
+                lambda e: {
+                    'entity': e,
+                    'path': '{{ data_dir }}/raw/' || e || '/' || snapshot_date || '.csv.gz',
+                    'rows': cast(null as bigint)
+                }
+            )
+        ) as files,
         {{ build_started_at() }} as loaded_at
     from source
 
