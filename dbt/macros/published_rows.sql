@@ -76,11 +76,20 @@
 
 
 {#- post-hook of the incremental models keyed by snapshot_date (dbt_project.yml): drop the rows of
-    the days stg_spotify__days no longer publishes, so the tables stay those a from-scratch build
+    the days stg_spotify__days (for the open-signal staging models: their source's
+    stg_open_signals__days) no longer publishes, so the tables stay those a from-scratch build
     of the published days gives. stg_spotify__raw_files, which the days are built from, keeps
     its checks (a day is checked once per publication). -#}
 {% macro keep_published_days() %}
-    {%- if config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
+    {%- if config.get('materialized') == 'incremental' and 'open_signals' in model.fqn -%}
+    {#- An open-signal source's day is published on its own (stg_open_signals__days, which these
+        models already read through open_signal_rows): stg_deezer__x keeps Deezer's days. -#}
+    delete from {{ this }}
+    where snapshot_date not in (
+        select snapshot_date from {{ ref('stg_open_signals__days') }}
+        where source = '{{ model.name.split('__')[0][4:] }}'
+    )
+    {%- elif config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
     delete from {{ this }}
     where snapshot_date not in (select snapshot_date from {{ ref('stg_spotify__days') }})
     {%- else -%}
