@@ -20,4 +20,11 @@ MART_MODELS: tuple[str, ...] = (
     "album_vs_track_popularity",
     "artist_insights",
     "catalogue_details",
+    # Open signals (Deezer, Last.fm), per day: the "Across platforms" page, and what a
+    # Development Mode app shows where Spotify gives no popularity.
+    "fact_track_open_signals",
+    "fact_artist_open_signals",
+    "open_signal_match_rate",
+    "track_movers_open_signals_7d",
+    "artist_movers_open_signals_7d",
 )
