@@ -1,9 +1,9 @@
 """The open signals (Deezer, Last.fm) on the dashboard, through Streamlit's AppTest: the
 "Across platforms" page, and the open signals a Development Mode user sees where Spotify's
-popularity would be (Overview, Popularity over time). Values are checked against the exported
-marts, and the Deezer rank against the raw files. Both tiers: `sandbox_marts` (extended,
-popularity present) and `development_marts` (popularity NULL), built by dashboard_pipeline.py
-with the open-signal days of the same pinned dates.
+popularity would be (Overview, Popularity over time, Artists over time). Values are checked
+against the exported marts, and the Deezer rank against the raw files. Both tiers:
+`sandbox_marts` (extended, popularity present) and `development_marts` (popularity NULL),
+built by dashboard_pipeline.py with the open-signal days of the same pinned dates.
 """
 
 from __future__ import annotations
@@ -299,6 +299,17 @@ def test_development_mode_shows_open_signals_where_popularity_would_be(
     plays = drawn(chart, "artist_id", "lastfm_plays")
     assert plays["artist_id"].nunique() == 11
     pd.testing.assert_frame_equal(plays, artist_signals(built, "lastfm_plays"))
+
+    at = pages.open_page(built.data_dir, "views/artists.py", monkeypatch)
+    assert "Deezer's rank" in pages.texts(at)
+    fans, plays = pages.charts(at)
+    check_series(fans, "artist_id", "Deezer fans")
+    pd.testing.assert_frame_equal(
+        drawn(fans, "artist_id", "deezer_fans"), artist_signals(built, "deezer_fans")
+    )
+    pd.testing.assert_frame_equal(
+        drawn(plays, "artist_id", "lastfm_plays"), artist_signals(built, "lastfm_plays")
+    )
 
 
 def test_extended_pages_keep_spotify_popularity(sandbox_marts, monkeypatch):
