@@ -1,9 +1,9 @@
 """The open signals (Deezer, Last.fm) on the dashboard, through Streamlit's AppTest: the
 "Across platforms" page, and the open signals a Development Mode user sees where Spotify's
-popularity would be (Overview, Popularity over time, Artists over time). Values are checked
-against the exported marts, and the Deezer rank against the raw files. Both tiers:
-`sandbox_marts` (extended, popularity present) and `development_marts` (popularity NULL),
-built by dashboard_pipeline.py with the open-signal days of the same pinned dates.
+popularity would be (Overview, Popularity over time, Artists over time, Top tracks). Values
+are checked against the exported marts, and the Deezer rank against the raw files. Both
+tiers: `sandbox_marts` (extended, popularity present) and `development_marts` (popularity
+NULL), built by dashboard_pipeline.py with the open-signal days of the same pinned dates.
 """
 
 from __future__ import annotations
@@ -310,6 +310,21 @@ def test_development_mode_shows_open_signals_where_popularity_would_be(
     pd.testing.assert_frame_equal(
         drawn(plays, "artist_id", "lastfm_plays"), artist_signals(built, "lastfm_plays")
     )
+
+    at = pages.open_page(built.data_dir, "views/top_tracks.py", monkeypatch)
+    assert "Deezer's rank" in pages.texts(at)
+    bars = pages.chart_data(pages.charts(at)[0])[0]
+    assert json.loads(pages.charts(at)[0].proto.spec)["encoding"]["x"]["field"] == "deezer_rank"
+    want = pages.marts(
+        built,
+        "select track_id, deezer_rank from fact_track_open_signals where snapshot_date = ?",
+        [last],
+    )
+    assert len(bars) == 20
+    assert bars["deezer_rank"].notna().sum() >= 15
+    for track_id, rank in zip(bars["track_id"], bars["deezer_rank"], strict=True):
+        mart = want.loc[want["track_id"] == track_id, "deezer_rank"]
+        assert (pd.isna(rank) and (mart.empty or mart.isna().all())) or int(rank) == mart.iloc[0]
 
 
 def test_extended_pages_keep_spotify_popularity(sandbox_marts, monkeypatch):
