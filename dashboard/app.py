@@ -25,6 +25,7 @@ PAGES = [
     ("views/release_trend.py", "By release month", ":material/calendar_month:"),
     ("views/albums.py", "Albums vs tracks", ":material/album:"),
     ("views/artist_insights.py", "Artist insights", ":material/insights:"),
+    ("views/across_platforms.py", "Across platforms", ":material/hub:"),
     ("views/catalogue.py", "Catalogue", ":material/library_music:"),
     ("views/pipeline_health.py", "Pipeline health", ":material/monitor_heart:"),
 ]

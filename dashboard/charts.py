@@ -87,9 +87,10 @@ def time_axis(first, last, title: str = "Snapshot date", field: str = "snapshot_
 
 def value_axis(value_format: str | None, whole: bool) -> alt.Axis:
     """Whole numbers (a popularity, a rank) never get decimals, even on a flat series (a
-    one-value domain made Vega write 87.000000); other values lose trailing zeros."""
+    one-value domain made Vega write 87.000000); other values lose trailing zeros. A whole
+    `value_format` (",d": thousands separated) replaces "d"."""
     if whole:
-        return alt.Axis(format="d", tickMinStep=1)
+        return alt.Axis(format=value_format or "d", tickMinStep=1)
     return alt.Axis(format=value_format or ",~r")
 
 

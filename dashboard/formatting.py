@@ -71,11 +71,11 @@ def format_number(value: Any, digits: int = 0) -> str:
 
 
 def format_change(value: Any) -> str:
-    """+3, -2, ±0 for a change in popularity or rank."""
+    """+3, -2, ±0 for a change in popularity or rank; +84,116 for a change in fans."""
     if _is_missing(value):
         return MISSING
     number = round(float(value))
-    return "±0" if number == 0 else f"{number:+d}"
+    return "±0" if number == 0 else f"{number:+,d}"
 
 
 def format_date(value: Any) -> str:

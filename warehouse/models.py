@@ -21,3 +21,14 @@ MART_MODELS: tuple[str, ...] = (
     "artist_insights",
     "catalogue_details",
 )
+# Open signals (Deezer, Last.fm), per day: the "Across platforms" page, and what a Development
+# Mode app shows where Spotify gives no popularity. Empty (but exported) when no open-signal
+# day is published.
+OPEN_SIGNAL_MARTS: tuple[str, ...] = (
+    "fact_track_open_signals",
+    "fact_artist_open_signals",
+    "open_signal_match_rate",
+    "track_movers_open_signals_7d",
+    "artist_movers_open_signals_7d",
+)
+MART_MODELS += OPEN_SIGNAL_MARTS

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard import open_signals as signals
 from dashboard.labels import artist_labels
 
 filters = ui.filters()
@@ -22,6 +23,24 @@ if history.empty:
     st.info("No tracked artist has a snapshot in these dates. Widen the filters in the sidebar.")
     st.stop()
 use_popularity = history["popularity"].notna().any()
+if not use_popularity and signals.available(signals.ARTIST_FACTS):
+    # Development Mode: the artists' open signals where popularity and followers would be.
+    ui.development_mode_note(signals.DEVELOPMENT_MODE_CAPTION)
+    with_signals = signals.artist_history(filters)
+    for column in ("deezer_fans", "lastfm_plays"):
+        st.subheader(signals.ARTIST_MEASURES[column])
+        st.altair_chart(
+            signals.lines(
+                with_signals,
+                key="artist_id",
+                labels=artist_labels(with_signals),
+                measure=column,
+                title=signals.ARTIST_MEASURES[column],
+                series_title="Artist",
+                current=filters,
+            )
+        )
+    st.stop()
 if not use_popularity:
     ui.development_mode_note(
         "This page has nothing to draw for them: see *Top artists* for the artists' "

@@ -8,6 +8,8 @@ import streamlit as st
 
 from dashboard import charts, health, ui
 from dashboard import formatting as fmt
+from dashboard import open_signals as signals
+from dashboard.labels import artist_labels
 
 marts = ui.current_marts()
 build = marts.build or {}
@@ -76,7 +78,8 @@ if failing:
         st.dataframe(failed, hide_index=True)
 elif counts:
     st.success("The last build passed all its data tests and unit tests.")
-if not ui.has_popularity():
+open_signals_instead = not ui.has_popularity() and signals.available(signals.ARTIST_FACTS)
+if not ui.has_popularity() and not open_signals_instead:
     st.info(
         "**Development Mode data**: the warehouse holds no popularity (a Development Mode app "
         "does not receive it). The charts show top-track ranks instead."
@@ -105,5 +108,21 @@ st.altair_chart(
     )
     .properties(height=260)
 )
+if open_signals_instead:
+    # Development Mode: where Spotify's popularity would be, the artists' open signals.
+    st.subheader("Last.fm plays per day, per artist")
+    ui.development_mode_note(signals.DEVELOPMENT_MODE_CAPTION)
+    artists_history = signals.artist_history(filters)
+    st.altair_chart(
+        signals.lines(
+            artists_history,
+            key="artist_id",
+            labels=artist_labels(artists_history),
+            measure="lastfm_plays",
+            title=signals.ARTIST_MEASURES["lastfm_plays"],
+            series_title="Artist",
+            current=filters,
+        )
+    )
 if build.get("missing_models"):
     st.caption("Not in this export: " + ", ".join(build["missing_models"]))

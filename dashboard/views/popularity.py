@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard import open_signals as signals
 from dashboard.labels import track_labels
 
 filters = ui.filters()
@@ -33,12 +34,23 @@ labels = track_labels(history)
 history["track_label"] = history["track_id"].map(labels)
 use_popularity = history["popularity"].notna().any()
 measure = "popularity" if use_popularity else "top_track_rank"
-if not use_popularity:
+if not use_popularity and signals.available(signals.TRACK_FACTS):
+    # Development Mode: the same tracks and days, with Deezer's rank where popularity would be.
+    with_signals = signals.track_history(filters)
+    if with_signals["deezer_rank"].notna().any():
+        history, measure = with_signals, "deezer_rank"
+        history["track_label"] = history["track_id"].map(labels)
+if measure == "deezer_rank":
+    ui.development_mode_note(
+        signals.DEVELOPMENT_MODE_CAPTION + " This chart shows the Deezer rank; the "
+        "Across platforms page has Last.fm too."
+    )
+elif not use_popularity:
     st.info(ui.DEVELOPMENT_MODE_NOTE)
 
 last_day = history["snapshot_date"].max()
 latest = history[history["snapshot_date"] == last_day].sort_values(
-    [measure, "track_label"], ascending=[not use_popularity, True]
+    [measure, "track_label"], ascending=[measure == "top_track_rank", True], na_position="last"
 )
 options = sorted(labels.index, key=lambda track_id: (labels[track_id], track_id))
 default = list(latest["track_id"].head(5))
@@ -65,8 +77,13 @@ st.altair_chart(
         series="track_label",
         series_title="Track",
         value=measure,
-        value_title="Popularity (0-100)" if use_popularity else "Top-track rank (1 = best)",
-        reverse=not use_popularity,
+        value_title={
+            "popularity": "Popularity (0-100)",
+            "deezer_rank": signals.TRACK_MEASURES["deezer_rank"],
+            "top_track_rank": "Top-track rank (1 = best)",
+        }[measure],
+        reverse=measure == "top_track_rank",
+        value_format=",d" if measure == "deezer_rank" else None,
         whole=True,
     )
 )

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard import formatting as fmt
+from dashboard import open_signals as signals
 from dashboard.labels import track_labels
 
 filters = ui.filters()
@@ -51,6 +52,33 @@ if use_popularity:
             tooltip=[
                 *tooltip,
                 {"field": "popularity", "type": "quantitative", "title": "Popularity"},
+            ],
+        )
+    )
+elif signals.available(signals.TRACK_FACTS):
+    # Development Mode: the same tracks, with Deezer's rank where popularity would be.
+    ui.development_mode_note(
+        "So tracks are listed by their rank in their artist's top tracks. "
+        + signals.DEVELOPMENT_MODE_CAPTION
+    )
+    shown = shown.merge(
+        ui.query(
+            "select track_id, deezer_rank from fact_track_open_signals where snapshot_date = ?",
+            [day],
+        ),
+        on="track_id",
+        how="left",
+    )
+    st.altair_chart(
+        charts.horizontal_bars(
+            shown,
+            category="track_label",
+            value="deezer_rank",
+            value_title=signals.TRACK_MEASURES["deezer_rank"],
+            value_format=",d",
+            tooltip=[
+                *tooltip,
+                {"field": "deezer_rank", "type": "quantitative", "title": "Deezer rank"},
             ],
         )
     )

@@ -1,9 +1,10 @@
 """Build a DATA_DIR the way the pipeline does, for the dashboard tests.
 
 Extract a few days from the sandbox with `ingestion.extract.extract_day` (extended or
-development tier), `dbt build` into a DuckDB file in that folder, then
-`warehouse.export.export_marts`: raw/, warehouse/ and marts/ as `make run` leaves them, with
-the build's results recorded (`warehouse.run_results.record`) after a failed build.
+development tier) and each day's open signals (`ingestion.open_signals`: Deezer, Last.fm),
+`dbt build` into a DuckDB file in that folder, then `warehouse.export.export_marts`: raw/,
+warehouse/ and marts/ as `make run` leaves them, with the build's results recorded
+(`warehouse.run_results.record`) after a failed build.
 """
 
 from __future__ import annotations
@@ -79,14 +80,19 @@ def dbt_build_command(data_dir: Path) -> list[str]:
 
 
 def extract_days(data_dir: Path, days: list[dt.date], tier: str) -> None:
+    """Spotify's day, then each open-signal source's (what `python -m ingestion extract` does)."""
     from ingestion.extract import extract_day
+    from ingestion.open_signals import ENTITIES, extract_open_signals
     from ingestion.settings import Settings
 
+    settings = Settings(access_tier=tier)
     for day in days:
-        summary = extract_day(
-            day, data_dir=data_dir, allow_past_date=True, settings=Settings(access_tier=tier)
-        )
+        summary = extract_day(day, data_dir=data_dir, allow_past_date=True, settings=settings)
         assert summary["tier"] == tier
+        for source in ENTITIES:
+            extract_open_signals(
+                day, source=source, data_dir=data_dir, settings=settings, allow_past_date=True
+            )
 
 
 def build_pipeline(data_dir: Path, days: list[dt.date], tier: str) -> Built:

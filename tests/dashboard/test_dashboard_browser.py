@@ -44,6 +44,8 @@ PAGES = {
     "release_trend": ("release_trend", "By release month", 2),
     "albums": ("albums", "Albums vs their tracks", 1),
     "artist_insights": ("artist_insights", "Artist insights", 0),
+    # Nine charts, six in tabs not shown: the first tab's track and artist charts, the match rate.
+    "across_platforms": ("across_platforms", "Across platforms", 3),
     "catalogue": ("catalogue", "Catalogue", 0),
     "pipeline_health": ("pipeline_health", "Pipeline health", 1),
 }
@@ -207,9 +209,11 @@ def check_every_artist_named(browser: Browser, built) -> None:
 
 # Per chart, how many data marks it draws: Vega renders into an SVG (count the items of the
 # groups with role "mark": bars, points, lines; not axes, grid, legends or the background) or
-# a canvas (count the coloured pixels: axes, grid and text are grey). 0 = an empty chart.
+# a canvas (count the coloured pixels: axes, grid and text are grey). 0 = an empty chart. Only
+# the charts shown: those in a tab not chosen are drawn when it is.
 CHART_MARKS = """
-[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+.filter(chart => chart.offsetParent !== null).map(chart => {
   const svg = chart.querySelector('svg.marks');
   if (svg) return svg.querySelectorAll('g.role-mark:not(.mark-group) path').length;
   const canvas = chart.querySelector('canvas');
