@@ -39,12 +39,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ingestion.settings import TIERS as ACCESS_TIERS
+from orchestration.assets import INGEST_DAG_ID, SCHEDULE_HOUR
+
 log = logging.getLogger(__name__)
 
-INGEST_DAG_ID = "spotify_ingest"
 MAX_RANGE_DAYS = 92  # one quarter per trigger: a longer backfill is several triggers
-SCHEDULE_HOUR = 6  # the daily schedule's time: child runs are queued for it
-ACCESS_TIERS = ("auto", "extended", "development")
 # Which column names the tracked artist, per raw entity (for merging a subset into a day).
 ARTIST_KEY = {
     "artists": "artist_id",

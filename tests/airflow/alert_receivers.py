@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from orchestration.local_airflow import free_port
+from tooling.airflow_process import free_port
 
 SMTP_USER = "alerts-user"
 SMTP_PASSWORD = "smtp-Pa55word-never-shown"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -188,3 +189,30 @@ def test_queues_encode_the_duckdb_rule(dagbag):
     assert len(warehouse_workers()) == 1
     assert len(WORKERS) >= 2
     assert all(DEFAULT_QUEUE in w.queues for w in WORKERS)
+
+
+def test_the_dags_import_the_runtime_package_only(tmp_path):
+    """Runtime apart from tooling: importing every DAG file loads no module of `tooling` (the
+    runners, the REST client, the benches), which a worker need not even have."""
+    script = textwrap.dedent(
+        """
+        import importlib.util, json, sys
+        for path in sys.argv[1:]:
+            spec = importlib.util.spec_from_file_location("dag_" + str(abs(hash(path))), path)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        loaded = [m for m in sys.modules if m == "tooling" or m.startswith("tooling.")]
+        print(json.dumps({"tooling": loaded, "orchestration": "orchestration" in sys.modules}))
+        """
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *map(str, DAG_FILES)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"tooling": [], "orchestration": True}

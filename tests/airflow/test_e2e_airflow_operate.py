@@ -1,107 +1,48 @@
-"""Operating the pipeline through a real `airflow standalone` on free ports: the trigger form's
+"""Operating the pipeline through the shared `airflow standalone` (conftest.py): the trigger form's
 Params through the REST API (a date range fanned out to one run per day, a subset of the roster,
 the access tier, refused values), and the failure alerts (a task failing past its retries and
 runs missing their deadline) received by a local SMTP sink and a local HTTP receiver.
 
-spotify_dbt stays paused here: these tests are about spotify_ingest (the dbt side has its own).
+spotify_dbt is paused here: these tests are about spotify_ingest (the dbt side has its own).
+Snapshot dates: three to five days ago (the pipeline module uses the last three days).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN, SmtpSink, WebhookReceiver
+from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN
+from e2e_helpers import TIMEOUT, wait_for
 
 from ingestion.raw_writer import raw_path, read_csv
 from ingestion.roster import load_roster
-from ingestion.sandbox import Fault, FaultPlan, SandboxServer
-from orchestration.local_airflow import LocalAirflow, free_port
-from orchestration.pipeline import INGEST_DAG, logical_dates
+from orchestration.assets import DBT_DAG_ID, INGEST_DAG_ID
+from tooling.pipeline import logical_dates
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 300
 SPOTIFY_SECRET = "dummy-client-secret-xyz"
 
 
-@pytest.fixture(scope="module")
-def smtp_sink():
-    sink = SmtpSink()
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
+@pytest.fixture(autouse=True)
+def _ingest_only(dag_paused):
+    """These tests are about spotify_ingest: no dbt build competes with their runs."""
+    dag_paused(DBT_DAG_ID, True)
 
 
-@pytest.fixture(scope="module")
-def webhook():
-    receiver = WebhookReceiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def outage():
-    with SandboxServer(faults=FaultPlan.of(Fault("server_error", rate=1.0, status=503))) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def airflow(tmp_path_factory, smtp_sink, webhook):
-    home = tmp_path_factory.mktemp("airflow_home")
-    data = tmp_path_factory.mktemp("data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    smtp = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": smtp_sink.port,
-        "login": SMTP_USER,
-        "password": SMTP_PASSWORD,
-        "extra": {"to": "ops@example.org, oncall@example.org", "from": "airflow@example.org"},
-    }
-    extra = {
-        "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "1",
-        "SPOTIFY_MAX_ATTEMPTS": "2",
-        "SPOTIFY_BACKOFF_BASE": "0",
-        # Only spotify_ingest runs here (LocalAirflow unpauses the dag_ids it is given).
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        # The alert channels, as connections given in the environment.
-        "AIRFLOW_CONN_ALERTS_SMTP": json.dumps(smtp),
-        "AIRFLOW_CONN_ALERTS_WEBHOOK": json.dumps(
-            {"conn_type": "http", "extra": {"url": webhook.url}}
-        ),
-        # A deadline every run misses (a task alone takes longer than 1.2 s to start).
-        "PIPELINE_DEADLINE_MINUTES": "0.02",
-    }
-    instance = LocalAirflow(
-        home,
-        free_port(),
-        data_dir=data,
-        base_env=env,
-        extra_env=extra,
-        output=home / "out.log",
-        dag_ids=(INGEST_DAG,),
-    )
-    try:
-        instance.start()
-        yield instance
-    except BaseException:
-        log = home / "out.log"
-        print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
-        raise
-    finally:
-        instance.stop()
+@pytest.fixture
+def airflow(standalone):
+    return standalone
 
 
 def _trigger(api, conf, logical_date=None):
     stamp = logical_date.isoformat().replace("+00:00", "Z") if logical_date else None
     return api.send(
-        "POST", f"dags/{INGEST_DAG}/dagRuns", json={"logical_date": stamp, "conf": conf}
+        "POST", f"dags/{INGEST_DAG_ID}/dagRuns", json={"logical_date": stamp, "conf": conf}
     )
 
 
@@ -110,7 +51,7 @@ def _wait_for_run(api, run_id, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            response = api.send("GET", f"dags/{INGEST_DAG}/dagRuns/{run_id}")
+            response = api.send("GET", f"dags/{INGEST_DAG_ID}/dagRuns/{run_id}")
         except requests.Timeout:  # a busy api-server on a loaded machine: ask again
             response = None
         done = response is not None and response.status_code == 200
@@ -123,7 +64,7 @@ def _wait_for_run(api, run_id, timeout=TIMEOUT):
 def _states(api, run_id):
     return {
         (ti["task_id"], ti.get("map_index", -1)): ti["state"]
-        for ti in api.task_instances(INGEST_DAG, run_id)
+        for ti in api.task_instances(INGEST_DAG_ID, run_id)
     }
 
 
@@ -131,18 +72,10 @@ def _raw(airflow, entity, day):
     return read_csv(raw_path(Path(airflow.env["DATA_DIR"]), entity, day))
 
 
-def _wait_for(predicate, what, timeout=120):
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, f"no {what} after {timeout}s"
-        time.sleep(1)
-    return found
-
-
 def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(airflow):
     api = airflow.client
     roster = {a.name: a.id for a in load_roster()}
-    days = [d.date().isoformat() for d in logical_dates(4)[:2]]  # 3 and 2 days ago
+    days = [d.date().isoformat() for d in logical_dates(5)[:2]]  # 4 and 3 days ago
     conf = {
         "start_date": days[0],
         "end_date": days[1],
@@ -154,7 +87,7 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
     assert response.status_code == 200, response.text
     parent = response.json()["dag_run_id"]
     run = _wait_for_run(api, parent)
-    assert run["state"] == "success", api.failure_report(INGEST_DAG, parent)
+    assert run["state"] == "success", api.failure_report(INGEST_DAG_ID, parent)
     states = _states(api, parent)
     assert states[("trigger_daily_runs", 0)] == states[("trigger_daily_runs", 1)] == "success"
     for task_id in ("extract_artists", "extract_top_tracks", "extract_playlists", "extract_albums"):
@@ -163,7 +96,7 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
     selected = [roster["Dua Lipa"], roster["Johnny Cash"]]
     for day in days:
         child = _wait_for_run(api, f"{parent}__{day}")
-        assert child["state"] == "success", api.failure_report(INGEST_DAG, child["dag_run_id"])
+        assert child["state"] == "success", api.failure_report(INGEST_DAG_ID, child["dag_run_id"])
         assert child["conf"]["start_date"] == child["conf"]["end_date"] == day
         artists = _raw(airflow, "artists", day)
         assert sorted(r["artist_id"] for r in artists) == sorted(selected)
@@ -193,7 +126,7 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
     assert response.status_code == 200, response.text
     run_id = response.json()["dag_run_id"]
     run = _wait_for_run(api, run_id)
-    assert run["state"] == "success", api.failure_report(INGEST_DAG, run_id)
+    assert run["state"] == "success", api.failure_report(INGEST_DAG_ID, run_id)
     assert _states(api, run_id)[("extract_albums", -1)] == "success"
     artists = _raw(airflow, "artists", days[0])
     assert sorted(r["artist_id"] for r in artists) == sorted([*selected, roster["Oasis"]])
@@ -224,9 +157,9 @@ def test_refused_params_say_what_is_wrong(airflow):
     states = _states(api, run_id)
     assert states[("plan_run", -1)] == "failed"
     assert states[("extract_artists", -1)] == "upstream_failed"
-    report = api.failure_report(INGEST_DAG, run_id)
+    report = api.failure_report(INGEST_DAG_ID, run_id)
     assert "not in the roster: 'Nobody Famous'" in report, report
-    ti = {t["task_id"]: t for t in api.task_instances(INGEST_DAG, run_id)}["plan_run"]
+    ti = {t["task_id"]: t for t in api.task_instances(INGEST_DAG_ID, run_id)}["plan_run"]
     assert ti["try_number"] == 1  # a wrong form is not retried
 
 
@@ -249,9 +182,9 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
         },
     )
     try:
-        day = logical_dates(6)[0]
-        run_id = api.trigger(INGEST_DAG, day)
-        run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
+        day = logical_dates(6)[0]  # 5 days ago
+        run_id = api.trigger(INGEST_DAG_ID, day)
+        run = api.wait_for_runs(INGEST_DAG_ID, [run_id], timeout=TIMEOUT)[run_id]
         assert run["state"] == "failed"
     finally:
         api.request("DELETE", "connections/spotify_default", ok=(204,))
@@ -263,7 +196,7 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
             if run_id in m["subject"] and "extract_artists failed" in m["subject"]
         ]
 
-    mails = _wait_for(failure_mails, "failure email")
+    mails = wait_for(failure_mails, "failure email")
     assert len(mails) == 1  # once, after the last retry: not once per try
     mail = mails[0]
     assert sorted(mail["to"]) == ["oncall@example.org", "ops@example.org"]
@@ -272,7 +205,7 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
     assert "503" in mail["body"] or "Unavailable" in mail["body"]
     assert (SMTP_USER, SMTP_PASSWORD) in smtp_sink.logins  # the connection's login was used
 
-    posts = _wait_for(
+    posts = wait_for(
         lambda: [
             p
             for p in webhook.posts
@@ -286,7 +219,7 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
     assert set(posts[0]["json"]) == {"text"}  # Slack-compatible
 
     # The deadline (1.2 s after being queued) was missed by this run: alerted too.
-    deadline_mails = _wait_for(
+    deadline_mails = wait_for(
         lambda: [
             m
             for m in smtp_sink.messages
@@ -295,7 +228,7 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
         "deadline email",
     )
     assert "Deadline: " in deadline_mails[0]["body"]
-    _wait_for(
+    wait_for(
         lambda: [
             p
             for p in webhook.posts
@@ -311,6 +244,6 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
         for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, SPOTIFY_SECRET):
             assert secret not in text
     # ... nor in the task logs.
-    log = api.task_log(INGEST_DAG, run_id, "extract_artists", 4)
+    log = api.task_log(INGEST_DAG_ID, run_id, "extract_artists", 4)
     for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, SPOTIFY_SECRET):
         assert secret not in log
