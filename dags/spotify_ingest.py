@@ -1,54 +1,31 @@
 """
 ### spotify_ingest
 
-Extracts one snapshot day from the Spotify Web API (or the offline sandbox) into the raw layer,
-`$DATA_DIR/raw/<entity>/<snapshot date>.csv.gz`, in four tasks: **artists**, then **top
-tracks**, then the roster's **playlists** (their tracks and positions; a playlist the API
-refuses fails alone and is named in the summary's `failed_playlists`), then **albums** (the full
-albums of the top tracks and playlist tracks). The snapshot date is the run's logical
-date (UTC day), so a run triggered for a past date (UI, REST API, `airflow backfill create`)
-extracts that day: simulated history from the sandbox, a clear `SnapshotDateError` from the real
-API, which only knows today.
+One snapshot day (the run's logical date, UTC) from the Spotify Web API, or the offline sandbox,
+into the raw layer: **artists**, **top tracks**, the roster's **playlists**, then **albums**,
+each task the producer of its raw Asset; the last one publishes the day (`raw_published_days`),
+which schedules `spotify_dbt`. Trigger form: `artists` (a subset of the roster) and
+`access_tier`; a date range is a **backfill** (Trigger, Backfill; or `airflow backfill create
+--dag-run-conf`), one run per day with the same form. Failures and missed deadlines alert by
+email and webhook.
 
-**Trigger form** (Params): `start_date` / `end_date` (a snapshot date range), `artists` (a
-subset of the roster, by name or id) and `access_tier` (auto / extended / development). The
-first task, `plan_run`, checks them (a reversed or future range, an artist not in the roster:
-the run fails at once saying what to change). A range of several days fans out:
-`trigger_daily_runs` triggers one run per day and this run extracts nothing. A subset merges
-its rows into the day's files, keeping the other artists' (`orchestration.run_request`).
-
-**Alerts**: a task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES`
-(default 90) after it was queued, sends an email (connection `alerts_smtp`) and a webhook POST
-(connection `alerts_webhook`): `orchestration.alerts`.
-
-* The first task detects the access tier (extended / development); the next ones get it through
-  XCom, so detection happens once per run.
-* Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
-  `raw_playlist_tracks`, `raw_albums`); the asset event's `extra` is that step's run summary
-  (rows, requests, retries, tier, snapshot date). Writing a file first hides the day from
-  the warehouse.
-* The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
-  summary, and emits one event of `raw_published_days`, the Asset that schedules
-  `spotify_dbt`. A failed step leaves the day unpublished; a rerun completes it.
-* Credentials: Airflow connection `spotify_default` (login = client id, password = secret;
-  extra `api_base_url`, `token_url`, `tier`), else the `SPOTIFY_*` environment, else the offline
-  sandbox. Looked up inside the tasks, never when this file is parsed.
-* Transient API failures are retried (inside the client, then by Airflow with exponential
-  backoff); errors only a person can fix (bad settings, refused credentials, a past date against
-  the real API) fail at once.
-
-The logic lives in `orchestration.ingest` and the `ingestion` package; this file only wires it.
+Details: `docs/orchestration.md` (the DAGs) and `docs/operations.md` (trigger form, backfills,
+alerts) in the repository; the logic lives in `orchestration.ingest` and `ingestion`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import published_days_asset, raw_asset
+from orchestration.assets import (
+    INGEST_DAG_ID,
+    SCHEDULE_HOUR,
+    published_days_asset,
+    raw_asset,
+)
 from orchestration.celery_settings import DEFAULT_QUEUE
 from orchestration.run_request import ingest_params
 
@@ -71,12 +48,12 @@ DEFAULT_ARGS = {
 
 
 @dag(
-    dag_id="spotify_ingest",
+    dag_id=INGEST_DAG_ID,
     description="Spotify API -> raw CSVs (artists, top tracks, playlists, albums), one day a run",
     # Daily at 06:00 UTC; the run's logical date is that instant, so its snapshot date is the
     # run's own day. Pinned to the trigger timetable so that a change of the
     # `create_cron_data_intervals` setting cannot shift logical dates by a day.
-    schedule=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
+    schedule=CronTriggerTimetable(f"0 {SCHEDULE_HOUR} * * *", timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -93,10 +70,6 @@ def spotify_ingest():
         from orchestration.run_request import plan_for_task
 
         return plan_for_task(context)
-
-    @task
-    def child_runs(planned: dict) -> list[dict]:
-        return planned["children"]
 
     @task(outlets=[RAW_ARTISTS])
     def extract_artists(planned: dict, **context) -> dict:
@@ -156,12 +129,6 @@ def spotify_ingest():
         return summary
 
     planned = plan_run()
-    # A date range: one run per day (no logical date; run_after = the day at 06:00 UTC).
-    TriggerDagRunOperator.partial(
-        task_id="trigger_daily_runs",
-        trigger_dag_id="spotify_ingest",
-        openlineage_inject_parent_info=False,
-    ).expand_kwargs(child_runs(planned))
     artists = extract_artists(planned)
     top_tracks = extract_top_tracks(planned, artists)
     playlists = extract_playlists(planned, artists)

@@ -289,7 +289,7 @@ class AirflowProcesses:
         self.client.ensure_pool()
         self.client.wait_for_dags(self.dag_ids, timeout=self.start_timeout)
         for dag_id in self.dag_ids:
-            self.client.unpause(dag_id)
+            self.client.set_paused(dag_id, False)
 
     def spawn(
         self,

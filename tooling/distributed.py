@@ -35,8 +35,6 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import psutil
-
 from ingestion.paths import REPO_ROOT
 from orchestration.celery_settings import (
     WORKERS,
@@ -167,11 +165,6 @@ class Service:
             process.wait(timeout=10)
 
     stop_signal = signal.SIGTERM
-
-    def restart(self) -> None:
-        """Stop, then start again on the same port and data (a fault test, a config change)."""
-        self.stop()
-        self.start()
 
 
 class Postgres(Service):
@@ -347,9 +340,9 @@ class DistributedAirflow(AirflowProcesses):
         self.redis.start()
         self._migrate()
         for component in self.COMPONENTS:
-            self._spawn(component, [component])
+            self.spawn_component(component, [component])
         for worker in self.workers:
-            self._spawn(worker.name, worker.command(), worker_environment(worker))
+            self.spawn_component(worker.name, worker.command(), worker_environment(worker))
 
     def ready(self) -> bool:
         return {w.name for w in self.workers} <= self.ready_workers()
@@ -369,7 +362,9 @@ class DistributedAirflow(AirflowProcesses):
             log = self.log_of("db-migrate")
             raise AirflowError(f"airflow db migrate failed; see {log}:\n{tail(log)}")
 
-    def _spawn(self, name: str, args: list[str], extra: Mapping[str, str] | None = None) -> None:
+    def spawn_component(
+        self, name: str, args: list[str], extra: Mapping[str, str] | None = None
+    ) -> None:
         # Each process serves its logs on a free port of its own (the defaults, 8793 and 8794,
         # would collide between the two workers and with any other Airflow on the machine).
         env = {
@@ -401,40 +396,6 @@ class DistributedAirflow(AirflowProcesses):
 
     def ready_workers(self) -> set[str]:
         return set(self.worker_nodes())
-
-    def active_tasks(self) -> dict[str, list[dict]]:
-        """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
-        app = self.celery()
-        try:
-            active = app.control.inspect(timeout=1.0).active() or {}
-        finally:
-            app.close()
-        return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
-
-    def start_worker(self, name: str) -> None:
-        """(Re)start one worker of `self.workers`, e.g. after it died: a machine coming back."""
-        worker = next(w for w in self.workers if w.name == name)
-        old = self.processes.get(name)
-        if old is not None and old.poll() is None:
-            raise AirflowError(f"worker {name} is still running (PID {old.pid})")
-        self._spawn(worker.name, worker.command(), worker_environment(worker))
-
-    def kill_worker(self, name: str) -> list[int]:
-        """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
-        process = self.processes[name]
-        try:
-            family = [psutil.Process(process.pid)]
-            family += family[0].children(recursive=True)
-        except psutil.NoSuchProcess:
-            family = []
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        for proc in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
-        psutil.wait_procs(family, timeout=10)
-        process.wait(timeout=10)
-        return [p.pid for p in family]
 
 
 # --- command line -------------------------------------------------------------------------------

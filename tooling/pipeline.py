@@ -33,7 +33,7 @@ from orchestration.assets import (
     PUBLISHED_DAYS_ASSET,
     SCHEDULE_HOUR,
 )
-from tooling.airflow_client import AirflowClient, AirflowError
+from tooling.airflow_client import TERMINAL_RUN_STATES, AirflowClient, AirflowError
 from tooling.airflow_process import AirflowProcesses, HomeInUseError
 from tooling.local_airflow import LocalAirflow
 
@@ -66,10 +66,6 @@ def logical_dates(days: int, now: datetime | None = None) -> list[datetime]:
     return dates
 
 
-def _parse_ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def raise_on_sigterm() -> None:
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -77,14 +73,14 @@ def raise_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _build_started(api: AirflowClient, run: dict) -> datetime | None:
-    for ti in api.task_instances(DBT_DAG_ID, run["dag_run_id"]):
-        if ti["task_id"] == "dbt_build" and ti["start_date"]:
-            return _parse_ts(ti["start_date"])
+def _build_started(api: AirflowClient, run) -> datetime | None:
+    for ti in api.task_instances_of(DBT_DAG_ID, run.dag_run_id):
+        if ti.task_id == "dbt_build" and ti.start_date:
+            return ti.start_date
     return None
 
 
-def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list[dict]:
+def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list:
     """Wait until a dbt run whose `dbt build` started after the last published day's event (so
     it loaded every day published so far) has finished and no dbt run is busy; return the dbt
     runs created since `since`, oldest first.
@@ -94,29 +90,26 @@ def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list
     though that run's `dbt build` loads every published day.
     """
     events = api.asset_events(
-        asset_id=api.asset_id(PUBLISHED_DAYS_ASSET),
-        timestamp_gte=since.isoformat(),
-        source_dag_id=INGEST_DAG_ID,
+        PUBLISHED_DAYS_ASSET, timestamp_gte=since, source_dag_id=INGEST_DAG_ID
     )
     if not events:
         raise AirflowError("the ingest runs succeeded but published no day")
-    last_event = max(_parse_ts(e["timestamp"]) for e in events)
+    last_event = max(e.timestamp for e in events)
     deadline = time.monotonic() + timeout
     while True:
-        runs = [r for r in api.runs(DBT_DAG_ID) if _parse_ts(r["run_after"]) >= since]
-        busy = [r for r in runs if r["state"] not in ("success", "failed")]
+        runs = api.runs(DBT_DAG_ID, run_after_gte=since)
+        busy = [r for r in runs if r.state not in TERMINAL_RUN_STATES]
         if not busy:
             built = (_build_started(api, r) for r in reversed(runs))
             if any(b is not None and b >= last_event for b in built):
                 return runs
-            if any(r["state"] == "failed" for r in runs) and not api.queued_asset_events(
-                DBT_DAG_ID
-            ):
+            if any(r.state == "failed" for r in runs) and not api.queued_asset_events(DBT_DAG_ID):
                 return runs  # failed, and nothing more to come: report it
         if time.monotonic() > deadline:
+            states = [(r.dag_run_id, str(r.state.value)) for r in runs]
             raise AirflowError(
                 f"{DBT_DAG_ID} did not build every raw snapshot within {timeout:.0f}s "
-                f"(runs: {[(r['dag_run_id'], r['state']) for r in runs]})"
+                f"(runs: {states})"
             )
         time.sleep(2)
 
@@ -142,7 +135,7 @@ def run_pipeline(airflow: AirflowProcesses, days: int, *, timeout: float) -> dic
             f"Triggered {INGEST_DAG_ID} for {dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}", flush=True
         )
         ingest = api.wait_for_runs(INGEST_DAG_ID, run_ids, timeout=timeout)
-        failed = [run_id for run_id, run in ingest.items() if run["state"] != "success"]
+        failed = [run_id for run_id, run in ingest.items() if run.state != "success"]
         if failed:
             raise AirflowError(
                 "\n\n".join(api.failure_report(INGEST_DAG_ID, run_id) for run_id in failed)
@@ -152,7 +145,7 @@ def run_pipeline(airflow: AirflowProcesses, days: int, *, timeout: float) -> dic
             flush=True,
         )
         dbt_runs = wait_for_dbt(api, since, timeout=timeout)
-        failed = [r["dag_run_id"] for r in dbt_runs if r["state"] != "success"]
+        failed = [r.dag_run_id for r in dbt_runs if r.state != "success"]
         if failed:
             raise AirflowError(
                 "\n\n".join(api.failure_report(DBT_DAG_ID, run_id) for run_id in failed)

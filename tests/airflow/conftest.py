@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from alert_receivers import SMTP_PASSWORD, SMTP_USER, SmtpSink, WebhookReceiver
+from airflow_client.client import ConnectionBody
+from alert_receivers import SmtpSink, WebhookReceiver, smtp_connection
 
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
+from orchestration.assets import SPOTIFY_CONN_ID
 from tooling.airflow_process import free_port, isolated_environment, tail
 from tooling.local_airflow import LocalAirflow
 
 STANDALONE = "standalone"
+OUTAGE_SECRET = "dummy-client-secret-xyz"
 
 
 @pytest.fixture(scope="session")
@@ -51,21 +54,15 @@ def standalone(tmp_path_factory, smtp_sink, webhook):
     """A real `airflow standalone` on free ports, in temporary folders, both DAGs unpaused."""
     home = tmp_path_factory.mktemp("airflow_home")
     data = tmp_path_factory.mktemp("data")
-    smtp = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": smtp_sink.port,
-        "login": SMTP_USER,
-        "password": SMTP_PASSWORD,
-        "extra": {"to": "ops@example.org, oncall@example.org", "from": "airflow@example.org"},
-    }
     extra = {
         # Short retries for the failing runs: Airflow's delay cap, the client's attempts.
         "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "1",
         "SPOTIFY_MAX_ATTEMPTS": "2",
         "SPOTIFY_BACKOFF_BASE": "0",
         # The alert channels, as connections given in the environment.
-        "AIRFLOW_CONN_ALERTS_SMTP": json.dumps(smtp),
+        "AIRFLOW_CONN_ALERTS_SMTP": smtp_connection(
+            smtp_sink, "ops@example.org, oncall@example.org"
+        ),
         "AIRFLOW_CONN_ALERTS_WEBHOOK": json.dumps(
             {"conn_type": "http", "extra": {"url": webhook.url}}
         ),
@@ -91,11 +88,35 @@ def standalone(tmp_path_factory, smtp_sink, webhook):
 
 
 @pytest.fixture
+def airflow(standalone):
+    """The shared Airflow, under the name the modules' tests use."""
+    return standalone
+
+
+@pytest.fixture
+def spotify_outage(standalone, outage):
+    """The shared Airflow's `spotify_default` connection pointed at the failing sandbox, for
+    one test; yields the connection's (fake) client secret, which nothing may show."""
+    api = standalone.client
+    api.connections.post_connection(
+        ConnectionBody(
+            connection_id=SPOTIFY_CONN_ID,
+            conn_type="http",
+            login="dummy-client-id",
+            password=OUTAGE_SECRET,
+            extra=json.dumps({"api_base_url": outage.api_base_url, "token_url": outage.token_url}),
+        )
+    )
+    yield OUTAGE_SECRET
+    api.connections.delete_connection(SPOTIFY_CONN_ID)
+
+
+@pytest.fixture
 def dag_paused(standalone):
     """`dag_paused(dag_id, paused)`: pause or unpause a DAG of the shared Airflow."""
 
     def set_paused(dag_id: str, paused: bool) -> None:
-        standalone.client.request("PATCH", f"dags/{dag_id}", json={"is_paused": paused})
+        standalone.client.set_paused(dag_id, paused)
 
     return set_paused
 

@@ -17,9 +17,9 @@ TIMEOUT = 300  # seconds per phase
 
 def fail_with_reports(api, dag_id: str, runs: Iterable[dict]) -> None:
     """Fail the test with the failed tasks' log tails of every run that did not succeed."""
-    failed = [r for r in runs if r["state"] != "success"]
+    failed = [r for r in runs if r.state != "success"]
     if failed:
-        pytest.fail("\n\n".join(api.failure_report(dag_id, r["dag_run_id"]) for r in failed))
+        pytest.fail("\n\n".join(api.failure_report(dag_id, r.dag_run_id) for r in failed))
 
 
 def wait_for(predicate: Callable[[], T], what: str, timeout: float = 120, poll: float = 1) -> T:
@@ -37,8 +37,8 @@ def settle(api, *, queued_allowed: int = 0, timeout: float = TIMEOUT) -> None:
     fail if a dbt run failed."""
     deadline, calm = time.monotonic() + timeout, 0
     while calm < 3:
-        busy = [r for r in api.runs(DBT_DAG_ID) if r["state"] not in ("success", "failed")]
-        queued = {e["asset_id"] for e in api.queued_asset_events(DBT_DAG_ID)}
+        busy = [r for r in api.runs(DBT_DAG_ID) if r.state not in ("success", "failed")]
+        queued = {e.asset_id for e in api.queued_asset_events(DBT_DAG_ID)}
         calm = calm + 1 if not busy and len(queued) <= queued_allowed else 0
         assert time.monotonic() < deadline, "spotify_dbt did not settle"
         time.sleep(2)

@@ -1,7 +1,8 @@
-"""Operating the pipeline through the shared `airflow standalone` (conftest.py): the trigger form's
-Params through the REST API (a date range fanned out to one run per day, a subset of the roster,
-the access tier, refused values), and the failure alerts (a task failing past its retries and
-runs missing their deadline) received by a local SMTP sink and a local HTTP receiver.
+"""Operating the pipeline through the shared `airflow standalone` (conftest.py): the trigger
+form's Params through the REST API (a backfill of a subset of the roster in a given access tier,
+one run per day, then one day done again for another artist; refused values), and the failure
+alerts (a task failing past its retries and runs missing their deadline) received by a local SMTP
+sink and a local HTTP receiver.
 
 spotify_dbt is paused here: these tests are about spotify_ingest (the dbt side has its own).
 Snapshot dates: three to five days ago (the pipeline module uses the last three days).
@@ -10,11 +11,11 @@ Snapshot dates: three to five days ago (the pipeline module uses the last three 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-import requests
+from airflow_client.client import BackfillPostBody, TriggerDAGRunPostBody
+from airflow_client.client.exceptions import ApiException, NotFoundException
 from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN
 from e2e_helpers import TIMEOUT, wait_for
 
@@ -25,8 +26,6 @@ from tooling.pipeline import logical_dates
 
 pytestmark = pytest.mark.e2e
 
-SPOTIFY_SECRET = "dummy-client-secret-xyz"
-
 
 @pytest.fixture(autouse=True)
 def _ingest_only(dag_paused):
@@ -34,37 +33,35 @@ def _ingest_only(dag_paused):
     dag_paused(DBT_DAG_ID, True)
 
 
-@pytest.fixture
-def airflow(standalone):
-    return standalone
+def _trigger(api, conf) -> str:
+    """A manual run with this form (`conf`), as the UI's Trigger button makes; its run id."""
+    body = TriggerDAGRunPostBody(logical_date=None, conf=conf)
+    return api.dag_runs.trigger_dag_run(INGEST_DAG_ID, body).dag_run_id
 
 
-def _trigger(api, conf, logical_date=None):
-    stamp = logical_date.isoformat().replace("+00:00", "Z") if logical_date else None
-    return api.send(
-        "POST", f"dags/{INGEST_DAG_ID}/dagRuns", json={"logical_date": stamp, "conf": conf}
-    )
+def _refused(api, conf) -> ApiException:
+    with pytest.raises(ApiException) as refused:
+        _trigger(api, conf)
+    return refused.value
 
 
 def _wait_for_run(api, run_id, timeout=TIMEOUT):
-    """Wait until `run_id` exists and is finished (child runs appear after their trigger)."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Wait until `run_id` is finished."""
+
+    def finished():
         try:
-            response = api.send("GET", f"dags/{INGEST_DAG_ID}/dagRuns/{run_id}")
-        except requests.Timeout:  # a busy api-server on a loaded machine: ask again
-            response = None
-        done = response is not None and response.status_code == 200
-        if done and response.json()["state"] in ("success", "failed"):
-            return response.json()
-        assert time.monotonic() < deadline, f"{run_id} not finished after {timeout}s"
-        time.sleep(2)
+            run = api.dag_runs.get_dag_run(INGEST_DAG_ID, run_id)
+        except NotFoundException:
+            return None
+        return run if run.state in ("success", "failed") else None
+
+    return wait_for(finished, f"{run_id} finished", timeout=timeout, poll=2)
 
 
 def _states(api, run_id):
     return {
-        (ti["task_id"], ti.get("map_index", -1)): ti["state"]
-        for ti in api.task_instances(INGEST_DAG_ID, run_id)
+        (ti.task_id, ti.map_index if ti.map_index is not None else -1): ti.state
+        for ti in api.task_instances_of(INGEST_DAG_ID, run_id)
     }
 
 
@@ -72,32 +69,47 @@ def _raw(airflow, entity, day):
     return read_csv(raw_path(Path(airflow.env["DATA_DIR"]), entity, day))
 
 
-def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(airflow):
+def _backfill(api, first, last, conf, reprocess="none") -> list:
+    """Airflow's backfill of `first`..`last` (the daily ticks, both included) with `conf` for
+    every run, as the Trigger dialog's Backfill or `airflow backfill create --dag-run-conf`
+    make; its runs once they are all finished."""
+    body = BackfillPostBody(
+        dag_id=INGEST_DAG_ID,
+        from_date=first,
+        to_date=last,
+        dag_run_conf=conf,
+        max_active_runs=1,
+        reprocess_behavior=reprocess,
+    )
+    backfill = api.backfills.create_backfill(body)
+
+    def completed():  # the scheduler marks it so once its last run has finished
+        return api.backfills.get_backfill(backfill.id).completed_at
+
+    wait_for(completed, f"completed backfill {backfill.id}", timeout=TIMEOUT, poll=2)
+    return api.runs(
+        INGEST_DAG_ID, run_type=["backfill"], logical_date_gte=first, logical_date_lte=last
+    )
+
+
+def test_a_backfill_of_a_subset_in_the_development_tier_runs_one_day_per_run(airflow):
     api = airflow.client
     roster = {a.name: a.id for a in load_roster()}
-    days = [d.date().isoformat() for d in logical_dates(5)[:2]]  # 4 and 3 days ago
+    ticks = logical_dates(5)[:2]  # 4 and 3 days ago, at the schedule's 06:00
+    days = [d.date().isoformat() for d in ticks]
     conf = {
-        "start_date": days[0],
-        "end_date": days[1],
         # One by name (any case), one by URL.
         "artists": ["dua lipa", f"https://open.spotify.com/artist/{roster['Johnny Cash']}"],
         "access_tier": "development",
     }
-    response = _trigger(api, conf)
-    assert response.status_code == 200, response.text
-    parent = response.json()["dag_run_id"]
-    run = _wait_for_run(api, parent)
-    assert run["state"] == "success", api.failure_report(INGEST_DAG_ID, parent)
-    states = _states(api, parent)
-    assert states[("trigger_daily_runs", 0)] == states[("trigger_daily_runs", 1)] == "success"
-    for task_id in ("extract_artists", "extract_top_tracks", "extract_playlists", "extract_albums"):
-        assert states[(task_id, -1)] == "skipped"  # the parent extracts nothing
+    runs = _backfill(api, ticks[0], ticks[1], conf)
+    assert sorted(r.logical_date.date().isoformat() for r in runs) == days
+    for run in runs:
+        assert run.state == "success", api.failure_report(INGEST_DAG_ID, run.dag_run_id)
+        assert run.conf == conf
 
     selected = [roster["Dua Lipa"], roster["Johnny Cash"]]
     for day in days:
-        child = _wait_for_run(api, f"{parent}__{day}")
-        assert child["state"] == "success", api.failure_report(INGEST_DAG_ID, child["dag_run_id"])
-        assert child["conf"]["start_date"] == child["conf"]["end_date"] == day
         artists = _raw(airflow, "artists", day)
         assert sorted(r["artist_id"] for r in artists) == sorted(selected)
         assert {r["snapshot_date"] for r in artists} == {day}
@@ -119,15 +131,12 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
         (Path(airflow.env["DATA_DIR"]) / ".staging").iterdir()
     )
 
-    # One more artist for the first day, extended tier: merged, the two others are kept.
-    response = _trigger(
-        api, {"start_date": days[0], "artists": ["Oasis"], "access_tier": "extended"}
-    )
-    assert response.status_code == 200, response.text
-    run_id = response.json()["dag_run_id"]
-    run = _wait_for_run(api, run_id)
-    assert run["state"] == "success", api.failure_report(INGEST_DAG_ID, run_id)
-    assert _states(api, run_id)[("extract_albums", -1)] == "success"
+    # One more artist for the first day, extended tier, its run done again: merged, the two
+    # others are kept.
+    conf = {"artists": ["Oasis"], "access_tier": "extended"}
+    [run] = _backfill(api, ticks[0], ticks[0], conf, reprocess="completed")
+    assert run.state == "success", api.failure_report(INGEST_DAG_ID, run.dag_run_id)
+    assert run.conf == conf
     artists = _raw(airflow, "artists", days[0])
     assert sorted(r["artist_id"] for r in artists) == sorted([*selected, roster["Oasis"]])
     top = _raw(airflow, "top_tracks", days[0])
@@ -141,53 +150,34 @@ def test_a_date_range_for_a_subset_in_the_development_tier_runs_one_day_per_run(
 def test_refused_params_say_what_is_wrong(airflow):
     api = airflow.client
     # The form's JSON schema: the API refuses the trigger itself.
-    response = _trigger(api, {"start_date": "25/11/2026"})
-    assert response.status_code == 400, response.text
-    assert "start_date" in response.text
-    response = _trigger(api, {"access_tier": "premium"})
-    assert response.status_code == 400, response.text
-    assert "premium" in response.text
+    refused = _refused(api, {"artists": "Oasis"})  # not a list
+    assert refused.status == 400, refused.body
+    assert "artists" in refused.body
+    refused = _refused(api, {"access_tier": "premium"})
+    assert refused.status == 400, refused.body
+    assert "premium" in refused.body
 
     # What a schema cannot check fails the first task, with the reason in its log.
-    response = _trigger(api, {"artists": ["Dua Lipa", "Nobody Famous"]})
-    assert response.status_code == 200, response.text
-    run_id = response.json()["dag_run_id"]
+    run_id = _trigger(api, {"artists": ["Dua Lipa", "Nobody Famous"]})
     run = _wait_for_run(api, run_id)
-    assert run["state"] == "failed"
+    assert run.state == "failed"
     states = _states(api, run_id)
     assert states[("plan_run", -1)] == "failed"
     assert states[("extract_artists", -1)] == "upstream_failed"
     report = api.failure_report(INGEST_DAG_ID, run_id)
     assert "not in the roster: 'Nobody Famous'" in report, report
-    ti = {t["task_id"]: t for t in api.task_instances(INGEST_DAG_ID, run_id)}["plan_run"]
-    assert ti["try_number"] == 1  # a wrong form is not retried
+    ti = {t.task_id: t for t in api.task_instances_of(INGEST_DAG_ID, run_id)}["plan_run"]
+    assert ti.try_number == 1  # a wrong form is not retried
 
 
 def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
-    airflow, smtp_sink, webhook, outage
+    airflow, smtp_sink, webhook, spotify_outage
 ):
     api = airflow.client
-    api.request(
-        "POST",
-        "connections",
-        ok=(201,),
-        json={
-            "connection_id": "spotify_default",
-            "conn_type": "http",
-            "login": "dummy-client-id",
-            "password": SPOTIFY_SECRET,
-            "extra": json.dumps(
-                {"api_base_url": outage.api_base_url, "token_url": outage.token_url}
-            ),
-        },
-    )
-    try:
-        day = logical_dates(6)[0]  # 5 days ago
-        run_id = api.trigger(INGEST_DAG_ID, day)
-        run = api.wait_for_runs(INGEST_DAG_ID, [run_id], timeout=TIMEOUT)[run_id]
-        assert run["state"] == "failed"
-    finally:
-        api.request("DELETE", "connections/spotify_default", ok=(204,))
+    day = logical_dates(6)[0]  # 5 days ago
+    run_id = api.trigger(INGEST_DAG_ID, day)
+    run = api.wait_for_runs(INGEST_DAG_ID, [run_id], timeout=TIMEOUT)[run_id]
+    assert run.state == "failed"
 
     def failure_mails():
         return [
@@ -241,9 +231,9 @@ def test_a_failing_task_and_missed_deadlines_alert_by_email_and_webhook(
     everything = [m["raw"] for m in smtp_sink.messages] + [p["raw"] for p in webhook.posts]
     assert everything
     for text in everything:
-        for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, SPOTIFY_SECRET):
+        for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, spotify_outage):
             assert secret not in text
     # ... nor in the task logs.
     log = api.task_log(INGEST_DAG_ID, run_id, "extract_artists", 4)
-    for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, SPOTIFY_SECRET):
+    for secret in (SMTP_PASSWORD, WEBHOOK_TOKEN, spotify_outage):
         assert secret not in log

@@ -17,7 +17,10 @@ Needs Debian's postgresql and redis-server: `make test` installs them (`distribu
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,7 +31,12 @@ from e2e_helpers import TIMEOUT, fail_with_reports, settle, wait_for
 
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
 from orchestration.assets import DBT_DAG_ID, INGEST_DAG_ID
-from orchestration.celery_settings import DEFAULT_QUEUE, WAREHOUSE_QUEUE, warehouse_workers
+from orchestration.celery_settings import (
+    DEFAULT_QUEUE,
+    WAREHOUSE_QUEUE,
+    warehouse_workers,
+    worker_environment,
+)
 from tooling.airflow_process import isolated_environment, tail
 from tooling.distributed import DistributedAirflow
 from tooling.pipeline import logical_dates, wait_for_dbt
@@ -108,9 +116,41 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _active_tasks(cluster) -> dict[str, list[dict]]:
+    """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
+    app = cluster.celery()
+    try:
+        active = app.control.inspect(timeout=1.0).active() or {}
+    finally:
+        app.close()
+    return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
+
+
+def _kill_worker(cluster, name: str) -> list[int]:
+    """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
+    import psutil
+
+    process = cluster.processes[name]
+    family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(family, timeout=10)
+    process.wait(timeout=10)
+    return [p.pid for p in family]
+
+
+def _start_worker(cluster, name: str) -> None:
+    """Start a worker again (its machine comes back)."""
+    worker = next(w for w in cluster.workers if w.name == name)
+    cluster.spawn_component(worker.name, worker.command(), worker_environment(worker))
+
+
 def _running_ingest_task(cluster, worker: str, task_ids, run_ids) -> tuple[str, str] | None:
     """(task_id, run_id) of an ingestion task of these runs that `worker` is running now."""
-    for task in cluster.active_tasks().get(worker, []):
+    for task in _active_tasks(cluster).get(worker, []):
         text = str(task.get("args"))  # the Airflow workload: dag, task and run ids
         for task_id in task_ids:
             for run_id in run_ids:
@@ -180,13 +220,13 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     app.control.add_consumer(DEFAULT_QUEUE, destination=[nodes[WAREHOUSE_WORKER]], reply=True)
 
     def victim_running():
-        tis = api.task_instances(INGEST_DAG_ID, run_id)
-        ti = next(t for t in tis if t["task_id"] == victim_task)
-        return ti if ti["state"] == "running" else None
+        tis = api.task_instances_of(INGEST_DAG_ID, run_id)
+        ti = next(t for t in tis if t.task_id == victim_task)
+        return ti if ti.state == "running" else None
 
     ti = wait_for(victim_running, f"{victim_task} running", timeout=60, poll=0.2)
-    assert ti["hostname"] == INGEST_WORKER
-    killed = cluster.kill_worker(INGEST_WORKER)
+    assert ti.hostname == INGEST_WORKER
+    killed = _kill_worker(cluster, INGEST_WORKER)
     print(f"\nSIGKILLed {INGEST_WORKER} ({len(killed)} processes) during {victim_task}")
     app.close()
     try:
@@ -197,17 +237,17 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     finally:
         # The machine comes back (the warehouse worker's `default` consumer, added back by a
         # control command above, would not survive the Redis restart of the next test).
-        cluster.start_worker(INGEST_WORKER)
+        _start_worker(cluster, INGEST_WORKER)
 
     # The killed try failed for want of heartbeats; the retry ran on the other worker.
-    tries = api.get(f"dags/{INGEST_DAG_ID}/dagRuns/{run_id}/taskInstances/{victim_task}/tries")
-    by_try = {t["try_number"]: t for t in tries["task_instances"]}
-    assert by_try[1]["hostname"] == INGEST_WORKER
-    assert by_try[1]["state"] == "failed"
+    tries = api.task_instances.get_task_instance_tries(INGEST_DAG_ID, run_id, victim_task)
+    by_try = {t.try_number: t for t in tries.task_instances}
+    assert by_try[1].hostname == INGEST_WORKER
+    assert by_try[1].state == "failed"
     final = max(by_try)
     assert final >= 2
-    assert by_try[final]["state"] == "success"
-    assert by_try[final]["hostname"] == WAREHOUSE_WORKER
+    assert by_try[final].state == "success"
+    assert by_try[final].hostname == WAREHOUSE_WORKER
 
     # The day's raw files are whole: byte for byte what a clean extraction of that day writes,
     # and no temporary file is left behind.
@@ -224,15 +264,15 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     # Every task that opens the DuckDB file ran on the warehouse queue, on its one worker;
     # ingestion ran on `default`.
     for dbt_run in api.runs(DBT_DAG_ID):
-        for ti in api.task_instances(DBT_DAG_ID, dbt_run["dag_run_id"]):
-            if ti["task_id"] == "wait_for_ingest_runs":
-                assert ti["queue"] == DEFAULT_QUEUE
-            elif ti["state"] == "success":
-                assert ti["queue"] == WAREHOUSE_QUEUE, ti["task_id"]
-                assert ti["hostname"] == WAREHOUSE_WORKER, ti["task_id"]
+        for ti in api.task_instances_of(DBT_DAG_ID, dbt_run.dag_run_id):
+            if ti.task_id == "wait_for_ingest_runs":
+                assert ti.queue == DEFAULT_QUEUE
+            elif ti.state == "success":
+                assert ti.queue == WAREHOUSE_QUEUE, ti.task_id
+                assert ti.hostname == WAREHOUSE_WORKER, ti.task_id
     for ingest_run in api.runs(INGEST_DAG_ID):
-        for ti in api.task_instances(INGEST_DAG_ID, ingest_run["dag_run_id"]):
-            assert ti["queue"] == DEFAULT_QUEUE
+        for ti in api.task_instances_of(INGEST_DAG_ID, ingest_run.dag_run_id):
+            assert ti.queue == DEFAULT_QUEUE
     # Nothing secret went into the task logs.
     logs = "".join(p.read_text(errors="replace") for p in (cluster.home / "logs").rglob("*.log"))
     assert SECRET not in logs
@@ -249,18 +289,19 @@ def test_a_redis_restart_during_runs_then_a_rerun_completes(cluster):
     # Yesterday, and today (the run the scheduler created for the latest interval).
     run_ids = [api.trigger(INGEST_DAG_ID, d) for d in logical_dates(2)]
     deadline = time.monotonic() + TIMEOUT
-    while not any(cluster.active_tasks().values()):
+    while not any(_active_tasks(cluster).values()):
         assert time.monotonic() < deadline, "no ingestion task started"
         time.sleep(0.3)
-    cluster.redis.restart()  # the broker goes away and comes back on the same port
+    cluster.redis.stop()  # the broker goes away and comes back on the same port
+    cluster.redis.start()
     print("\nrestarted Redis during", run_ids)
     runs = api.wait_for_runs(INGEST_DAG_ID, run_ids, timeout=TIMEOUT)
-    failed = [run_id for run_id, run in runs.items() if run["state"] != "success"]
+    failed = [run_id for run_id, run in runs.items() if run.state != "success"]
     for run_id in failed:
         report = api.failure_report(INGEST_DAG_ID, run_id)
         print(f"{run_id} failed; rerunning it. Report:\n{report}")
         assert "failed after" in report or "upstream_failed" in report, report
-        api.trigger(INGEST_DAG_ID, datetime.fromisoformat(runs[run_id]["logical_date"]))
+        api.trigger(INGEST_DAG_ID, runs[run_id].logical_date)
     if failed:
         runs.update(api.wait_for_runs(INGEST_DAG_ID, failed, timeout=TIMEOUT))
     fail_with_reports(api, INGEST_DAG_ID, runs.values())

@@ -65,8 +65,9 @@ def test_postgres_and_redis_are_private_and_survive_a_restart(tmp_path, pg_dir):
             assert psutil.Process(postgres.process.pid).username() == "postgres"
 
         port, pid = postgres.port, postgres.process.pid
-        postgres.restart()
-        broker.restart()
+        for service in (postgres, broker):  # stopped, started again on its port and data
+            service.stop()
+            service.start()
         assert postgres.port == port
         assert postgres.process.pid != pid
         con = _connect(postgres.port)
