@@ -31,6 +31,8 @@ from typing import Any
 
 from airflow.sdk import BaseNotifier
 
+from orchestration.assets import SPOTIFY_CONN_ID
+
 log = logging.getLogger(__name__)
 
 SMTP_CONN_ID = "alerts_smtp"
@@ -163,7 +165,7 @@ def known_secrets(smtp: Any, webhook: Any) -> list[str]:
     """Every secret a message could leak: the connections' passwords, the webhook URL, the
     Spotify client secret (connection `spotify_default` or $SPOTIFY_CLIENT_SECRET)."""
     secrets = [os.environ.get("SPOTIFY_CLIENT_SECRET", "")]
-    for conn in (smtp, webhook, _connection("spotify_default")):
+    for conn in (smtp, webhook, _connection(SPOTIFY_CONN_ID)):
         if conn is not None:
             secrets.append(conn.password or "")
     if webhook is not None:
