@@ -149,10 +149,7 @@ def airflow_environment(
             "AIRFLOW_HOME": home,
             "AIRFLOW__CORE__DAGS_FOLDER": os.path.join(REPO_ROOT, "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            # Paused until the api-server answers (start() unpauses them): a scheduled run
-            # created at once would start tasks that cannot reach the execution API yet, fail
-            # their first try and wait out a retry delay.
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
