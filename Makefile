@@ -96,23 +96,23 @@ pytest: $(STAMP) ## Run pytest only (PYTEST_ARGS="-k name" to select)
 # Not part of `make test`: generates a year of sandbox raw data (and 30 days of 1,000 artists)
 # under $(DATA_DIR)/bench once, then prints the warehouse's cost figures measured in one run.
 bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year, raw bytes, 1,000 artists, DAG
-	$(PY) -m orchestration.bench
+	$(PY) -m tooling.bench
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
-# dbt DAG build the warehouse, stop Airflow, print a summary (orchestration/pipeline.py).
+# dbt DAG build the warehouse, stop Airflow, print a summary (tooling/pipeline.py).
 run: $(STAMP) ## Run the pipeline end to end through Airflow (sandbox when no credentials are set)
-	$(PY) -m orchestration --port $(AIRFLOW_PORT) run
+	$(PY) -m tooling --port $(AIRFLOW_PORT) run
 
 # The same pipeline on Airflow's CeleryExecutor: private Postgres and Redis, api-server, scheduler,
 # dag-processor, triggerer and two Celery workers as separate processes (docs/deployment.md).
 run-distributed: $(STAMP) distributed-deps ## Run the pipeline on Celery (2 workers), Postgres, Redis
-	$(PY) -m orchestration.distributed run --port $(AIRFLOW_PORT)
+	$(PY) -m tooling.distributed run --port $(AIRFLOW_PORT)
 
 bench-distributed: $(STAMP) distributed-deps ## Time make run: LocalExecutor vs Celery, 11 and 200 artists
-	$(PY) -m orchestration.distributed bench
+	$(PY) -m tooling.distributed bench
 
 airflow: $(STAMP) ## Airflow UI in the foreground (prints the URL and the admin password)
-	$(PY) -m orchestration --port $(AIRFLOW_PORT) airflow
+	$(PY) -m tooling --port $(AIRFLOW_PORT) airflow
 
 extract: $(STAMP) ## Extract one day: make extract DATE=YYYY-MM-DD
 	$(PY) -m ingestion extract --date $(DATE)

@@ -1,40 +1,17 @@
 """
 ### spotify_dbt
 
-Turns the raw layer into the warehouse: runs on the Asset `raw_published_days`, which
-`spotify_ingest` updates once per **complete** day (Spotify's day published, and each
-open-signal source's day published, failed or off). dbt reads published days only, so a build
-never sees a half-written day, whenever it runs. Not `raw_published_days | raw_deezer |
-raw_lastfm` (up to three builds a day, the first without the open signals) nor `&` (a source
-down or off emits nothing: no build at all).
+Turns the published raw days into the warehouse: scheduled on the Asset `raw_published_days`,
+which `spotify_ingest` updates once per **complete** day (Spotify's day published, and each
+open-signal source's day published, failed or off). One task, `dbt_build`, runs in one process
+`dbt source freshness`, `dbt build` (a failing test fails the task at once, named), records every
+node's result in `dbt_run_results`, exports the marts to `$DATA_DIR/marts/*.parquet` (one Asset
+event per mart, with the build's summary) and regenerates the dbt docs when the project changed.
+It runs in the pool `duckdb_writer` (and, on Celery, the `warehouse` queue); `max_active_runs=1`.
+Failures and missed deadlines alert by email and webhook.
 
-One task, `dbt_build`, does the whole run in one process (dbt is imported and the project
-parsed once, instead of once per step):
-
-1. `dbt source freshness` (stale sources are logged as warnings: backfills are old on purpose);
-2. `dbt build` (staging, snapshots, star schema, marts and their tests). The task log holds a
-   results table (status, time, rows per node), failures first; a failing test fails the task
-   at once (no retry) with the test's name in the error. Every node's result (of a failing
-   build too) is appended to the warehouse table `dbt_run_results` and exported to
-   `marts/dbt_run_results.parquet` (`warehouse.run_results`);
-3. export the marts to `$DATA_DIR/marts/*.parquet` for the dashboard, publishing one **Asset**
-   per mart (`mart_fact_track_popularity`, ...) with the build's summary as the event's extra
-   (its dbt `invocation_id`, and `nodes`: each model's and test's status, rows and seconds);
-4. `dbt docs generate` when the project changed since the docs were last generated (served by
-   `make docs`).
-
-The task opens the DuckDB file, so it runs in the pool `duckdb_writer` (1 slot) and, with
-the CeleryExecutor, on the `warehouse` queue (docs/deployment.md).
-`max_active_runs=1`: day events that arrive while a run is busy stay queued and start one
-follow-up run. A plain `dbt build` loads every published day it does not hold yet (or whose
-publication changed) and gives the same warehouse whatever order days arrive in.
-
-The task failing past its retries (a retry runs the whole task again: the build is
-idempotent), or a run unfinished `$PIPELINE_DEADLINE_MINUTES` after it
-was queued, sends an alert (`orchestration.alerts`).
-
-The logic lives in `orchestration.transform` (`run`), `warehouse.dbt_runner` and
-`warehouse.export`.
+Details: `docs/orchestration.md` in the repository; the logic lives in
+`orchestration.transform`, `warehouse.dbt_runner` and `warehouse.export`.
 """
 
 from __future__ import annotations
@@ -44,7 +21,13 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import DUCKDB_POOL, MART_MODELS, mart_asset, published_days_asset
+from orchestration.assets import (
+    DBT_DAG_ID,
+    DUCKDB_POOL,
+    MART_MODELS,
+    mart_asset,
+    published_days_asset,
+)
 from orchestration.celery_settings import WAREHOUSE_QUEUE
 
 PUBLISHED_DAYS = published_days_asset()
@@ -64,7 +47,7 @@ DEFAULT_ARGS = {
 
 
 @dag(
-    dag_id="spotify_dbt",
+    dag_id=DBT_DAG_ID,
     description="raw CSVs -> dbt build on DuckDB (snapshots, star schema, marts) -> Parquet",
     schedule=PUBLISHED_DAYS,
     start_date=datetime(2025, 1, 1, tzinfo=UTC),

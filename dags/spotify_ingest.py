@@ -1,63 +1,34 @@
 """
 ### spotify_ingest
 
-Extracts one snapshot day from the Spotify Web API (or the offline sandbox) into the raw layer
-(staged under `$DATA_DIR/raw/.staging/<snapshot date>/`, then published whole), in four
-tasks: **artists**, then **top tracks**, then the roster's **playlists** (their tracks and
-positions; a playlist the API refuses fails alone and is named in the summary's
-`failed_playlists`), then **albums** (the full albums of the top tracks and playlist tracks).
-The snapshot date is the run's logical date (UTC day), so a run triggered for a past date
-(UI, REST API, `airflow backfill create`) extracts that day: simulated history from the
-sandbox, a clear `SnapshotDateError` from the real API, which only knows today.
+One snapshot day (the run's logical date, UTC) from the Spotify Web API, or the offline sandbox,
+into the raw layer: **artists**, **top tracks**, the roster's **playlists**, then **albums**,
+each task the producer of its raw Asset; the albums task publishes Spotify's day. Beside the
+albums, **extract_deezer** and **extract_lastfm** look up the day's tracks on the open-signal
+sources and publish each source's day (each fails alone; `OPEN_SIGNALS` turns them off).
+`announce_day` then emits `raw_published_days`, which schedules `spotify_dbt`. Trigger form:
+`artists` (a subset of the roster) and `access_tier`; a date range is a **backfill** (Trigger,
+Backfill; or `airflow backfill create --dag-run-conf`), one run per day with the same form.
+Failures and missed deadlines alert by email and webhook.
 
-**Trigger form** (Params): `start_date` / `end_date` (a snapshot date range), `artists` (a
-subset of the roster, by name or id) and `access_tier` (auto / extended / development). The
-first task, `plan_run`, checks them (a reversed or future range, an artist not in the roster:
-the run fails at once saying what to change). A range of several days fans out:
-`trigger_daily_runs` triggers one run per day and this run extracts nothing. A subset merges
-its rows into the day's staged files, keeping the other artists' (`orchestration.run_request`).
-
-**Alerts**: a task failing past its retries, or a run unfinished `$PIPELINE_DEADLINE_MINUTES`
-(default 90) after it was queued, sends an email (connection `alerts_smtp`) and a webhook POST
-(connection `alerts_webhook`): `orchestration.alerts`.
-
-* The first task detects the access tier (extended / development); the next ones get it through
-  XCom, so detection happens once per run.
-* Each task is the producer of its raw **Asset** (`raw_artists`, `raw_top_tracks`,
-  `raw_playlist_tracks`, `raw_albums`); the asset event's `extra` is that step's run summary
-  (rows, requests, retries, tier, snapshot date). A step writes its file aside (staged): the
-  day's published version stays as it is.
-* The albums task then **publishes** the day: it writes `raw/runs/<date>.json`, the merged
-  summary: publishing replaces the day's previous version in one step. A failed step
-  leaves the previous version published; a rerun completes the new one.
-* **Open signals**: `extract_deezer` and `extract_lastfm`, after the top tracks and playlists
-  (beside the albums), look up the day's tracks and publish each source's day
-  (`raw/runs/<source>/<date>.json`), producers of `raw_deezer` / `raw_lastfm` (extra: the
-  source's summary). Each fails alone (Spotify's day is still published); `OPEN_SIGNALS`
-  leaving one off skips it. Last.fm's key: connection `lastfm_default` (password), else
-  `LASTFM_API_KEY`.
-* `announce_day` emits `raw_published_days`, the Asset that schedules `spotify_dbt`, once
-  Spotify's day is published and each source's task has finished (`open_signals_settled`,
-  trigger rule `all_done`: published, failed or off); its extra says which sources published.
-* Credentials: Airflow connection `spotify_default` (login = client id, password = secret;
-  extra `api_base_url`, `token_url`, `tier`), else the `SPOTIFY_*` environment, else the offline
-  sandbox. Looked up inside the tasks, never when this file is parsed.
-* Transient API failures are retried (inside the client, then by Airflow with exponential
-  backoff); errors only a person can fix (bad settings, refused credentials, a past date against
-  the real API) fail at once.
-
-The logic lives in `orchestration.ingest` and the `ingestion` package; this file only wires it.
+Details: `docs/orchestration.md` (the DAGs) and `docs/operations.md` (trigger form, backfills,
+alerts) in the repository; the logic lives in `orchestration.ingest` and `ingestion`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import CronTriggerTimetable, TriggerRule, dag, task
 
 from orchestration.alerts import PipelineAlertNotifier, deadline_alert
-from orchestration.assets import open_signal_asset, published_days_asset, raw_asset
+from orchestration.assets import (
+    INGEST_DAG_ID,
+    SCHEDULE_HOUR,
+    open_signal_asset,
+    published_days_asset,
+    raw_asset,
+)
 from orchestration.celery_settings import DEFAULT_QUEUE
 from orchestration.run_request import ingest_params
 
@@ -81,12 +52,12 @@ DEFAULT_ARGS = {
 
 
 @dag(
-    dag_id="spotify_ingest",
+    dag_id=INGEST_DAG_ID,
     description="Spotify API -> raw CSVs (artists, top tracks, playlists, albums), one day a run",
     # Daily at 06:00 UTC; the run's logical date is that instant, so its snapshot date is the
     # run's own day. Pinned to the trigger timetable so that a change of the
     # `create_cron_data_intervals` setting cannot shift logical dates by a day.
-    schedule=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
+    schedule=CronTriggerTimetable(f"0 {SCHEDULE_HOUR} * * *", timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -103,10 +74,6 @@ def spotify_ingest():
         from orchestration.run_request import plan_for_task
 
         return plan_for_task(context)
-
-    @task
-    def child_runs(planned: dict) -> list[dict]:
-        return planned["children"]
 
     @task(outlets=[RAW_ARTISTS])
     def extract_artists(planned: dict, **context) -> dict:
@@ -193,12 +160,6 @@ def spotify_ingest():
         return open_signals
 
     planned = plan_run()
-    # A date range: one run per day (no logical date; run_after = the day at 06:00 UTC).
-    TriggerDagRunOperator.partial(
-        task_id="trigger_daily_runs",
-        trigger_dag_id="spotify_ingest",
-        openlineage_inject_parent_info=False,
-    ).expand_kwargs(child_runs(planned))
     artists = extract_artists(planned)
     top_tracks = extract_top_tracks(planned, artists)
     playlists = extract_playlists(planned, artists)

@@ -61,7 +61,3 @@ def normalise_playlist_id(value: object) -> str:
     """Return the bare 22-character id of a playlist id, `spotify:playlist:` URI or
     open.spotify.com/playlist/ URL; raise InvalidPlaylistIdError otherwise."""
     return _normalise(value, "playlist")
-
-
-def is_spotify_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))

@@ -39,7 +39,6 @@ from ingestion.errors import MissingInputError, StorageError
 RAW_ENTITIES = ("artists", "top_tracks", "playlist_tracks", "albums")
 # Every raw row records where it comes from (`sandbox` or `spotify`) and the access tier.
 PROVENANCE_COLUMNS = ["data_source", "access_tier"]
-DATA_SOURCES = ("sandbox", "spotify")
 ARTIST_COLUMNS = [
     "snapshot_date",
     "extracted_at",
@@ -335,6 +334,46 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     opener = gzip.open if Path(path).name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+# --- a subset of the roster merged into a day ----------------------------------------------------
+# The entities whose rows belong to a tracked artist: the column naming it, and what makes a row
+# unique within a day's file. (Playlist tracks do not depend on the artists.)
+SUBSET_ENTITIES = {
+    "artists": ("artist_id", ("artist_id",)),
+    "top_tracks": ("tracked_artist_id", ("tracked_artist_id", "rank")),
+    "albums": ("tracked_artist_id", ("album_id", "tracked_artist_id", "source")),
+}
+
+
+def merge_artist_subset(
+    entity: str,
+    snapshot_date: str,
+    artist_ids: Iterable[str],
+    *,
+    staged_dir: Path,
+    data_dir: Path,
+) -> int:
+    """Merge `entity`'s file extracted for a subset of the roster (in `staged_dir`) into the
+    day's file (in `data_dir`): the selected artists' rows are replaced by the staged ones, the
+    other artists' rows are kept. The merged file is staged beside the published day, which the
+    run's summary replaces whole; atomic. Returns the rows of the merged file."""
+    key, natural = SUBSET_ENTITIES[entity]
+    selected = set(artist_ids)
+    staged = read_csv(staged_path(Path(staged_dir), entity, snapshot_date))
+    staged_keys = {tuple(row[c] for c in natural) for row in staged}
+    current = current_path(Path(data_dir), entity, snapshot_date)
+    old = read_csv(current) if current.exists() else []
+    # Rows tied to no tracked artist (the full album objects of the top tracks' albums) are
+    # shared: a staged one replaces the old one with the same key, the others are kept.
+    kept = [
+        row
+        for row in old
+        if row[key] not in selected and tuple(row[c] for c in natural) not in staged_keys
+    ]
+    rows = sorted(kept + staged, key=lambda row: tuple(row[c] for c in ENTITIES[entity]))
+    write_csv(staged_path(Path(data_dir), entity, snapshot_date), ENTITIES[entity], rows)
+    return len(rows)
 
 
 # --- open-signal sources (Deezer, Last.fm): each source's day is published on its own --------

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ingestion import paths
 from ingestion.client import SpotifyClient, Transport
 from ingestion.errors import SnapshotDateError, TierError
 from ingestion.settings import SPOTIFY_API_BASE_URL, Settings
@@ -71,7 +72,9 @@ def check_not_future(snapshot: date) -> None:
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
-    return Path(data_dir or os.environ.get("DATA_DIR") or "data")
+    """`data_dir` if given, else DATA_DIR (default `<repository>/data`, whatever the working
+    directory: `ingestion.paths`)."""
+    return Path(data_dir) if data_dir else Path(paths.data_dir())
 
 
 # --- the run context --------------------------------------------------------------------------

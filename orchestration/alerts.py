@@ -5,9 +5,10 @@ retries) and the callback of their `DeadlineAlert` (a run still unfinished some 
 was queued, see `deadline_alert`). Where it sends is configured by two Airflow connections,
 set in the UI, the REST API, or the environment (`AIRFLOW_CONN_<ID>`, a URI or JSON):
 
-* `alerts_smtp` (email): host, port, login, password; extra `to` (comma-separated), `from`,
-  `starttls` / `ssl` (true/false). E.g.
-  `AIRFLOW_CONN_ALERTS_SMTP='smtp://user:pass@smtp.example.org:587?to=ops%40example.org&starttls=true'`
+* `alerts_smtp` (email, sent by the SMTP provider's `SmtpNotifier`): an SMTP connection of the
+  provider (host, port, login, password; extras `from_email`, `disable_ssl`, `disable_tls`,
+  `timeout`) plus extra `to` (comma-separated recipients). E.g. STARTTLS on port 587:
+  `AIRFLOW_CONN_ALERTS_SMTP='smtp://user:pass@smtp.example.org:587?to=ops%40example.org&disable_ssl=true'`
 * `alerts_webhook` (a JSON POST of `{"text": ...}`, which Slack incoming webhooks, Mattermost,
   Rocket.Chat, Teams workflows and most chat tools accept): the URL in extra `url`, or as the
   host. E.g. `AIRFLOW_CONN_ALERTS_WEBHOOK='{"conn_type": "http", "extra": {"url": "https://hooks.slack.com/services/..."}}'`
@@ -20,17 +21,17 @@ client secret) is removed; the webhook URL itself (which holds a token) is never
 
 from __future__ import annotations
 
+import html
 import logging
 import os
-import smtplib
-import ssl
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 from airflow.sdk import BaseNotifier
+
+from orchestration.assets import SPOTIFY_CONN_ID
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ WEBHOOK_CONN_ID = "alerts_webhook"
 DEADLINE_ENV = "PIPELINE_DEADLINE_MINUTES"
 DEFAULT_DEADLINE_MINUTES = 90.0
 REDACTED = "***"
-_TRUE = {"1", "true", "yes", "on"}
 
 
 def deadline_interval(env: Mapping[str, str] | None = None) -> timedelta:
@@ -165,7 +165,7 @@ def known_secrets(smtp: Any, webhook: Any) -> list[str]:
     """Every secret a message could leak: the connections' passwords, the webhook URL, the
     Spotify client secret (connection `spotify_default` or $SPOTIFY_CLIENT_SECRET)."""
     secrets = [os.environ.get("SPOTIFY_CLIENT_SECRET", "")]
-    for conn in (smtp, webhook, _connection("spotify_default")):
+    for conn in (smtp, webhook, _connection(SPOTIFY_CONN_ID)):
         if conn is not None:
             secrets.append(conn.password or "")
     if webhook is not None:
@@ -173,26 +173,26 @@ def known_secrets(smtp: Any, webhook: Any) -> list[str]:
     return [s for s in secrets if s]
 
 
-def send_email(conn: Any, subject: str, body: str, *, timeout: float = 30) -> list[str]:
+def send_email(conn: Any, subject: str, body: str, context: Any = None) -> list[str]:
+    """Send the alert with the SMTP provider's `SmtpNotifier` through connection `conn` (its
+    host, port, login, password and extras: `disable_ssl`, `disable_tls`, `from_email`,
+    `timeout`); the recipients are the connection extra's `to`."""
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
     extra = conn.extra_dejson or {}
     recipients = [a.strip() for a in str(extra.get("to") or "").split(",") if a.strip()]
     if not recipients:
         raise ValueError(f"connection {conn.conn_id} has no `to` in its extra: add the recipients")
-    sender = str(extra.get("from") or conn.login or "airflow@localhost")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message.set_content(body)
-    use_ssl = str(extra.get("ssl", "")).lower() in _TRUE
-    smtp_class = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
-    port = conn.port or (465 if use_ssl else 25)
-    with smtp_class(conn.host or "localhost", port, timeout=timeout) as smtp:
-        if not use_ssl and str(extra.get("starttls", "")).lower() in _TRUE:
-            smtp.starttls(context=ssl.create_default_context())
-        if conn.login:
-            smtp.login(conn.login, conn.password or "")
-        smtp.send_message(message)
+    sender = str(extra.get("from_email") or extra.get("from") or conn.login or "airflow@localhost")
+    notifier = SmtpNotifier(
+        to=recipients,
+        from_email=sender,
+        subject=subject,
+        # Given whole (nothing left to render): the text is never read as a Jinja template.
+        html_content=f"<pre>{html.escape(body)}</pre>",
+        smtp_conn_id=conn.conn_id,
+    )
+    notifier.notify(context or {})
     return recipients
 
 
@@ -239,7 +239,7 @@ class PipelineAlertNotifier(BaseNotifier):
             )
         if smtp is not None:
             try:
-                to = send_email(smtp, subject, body)
+                to = send_email(smtp, subject, body, context)
                 sent["email"] = ", ".join(to)
                 log.info("alert emailed to %s: %s", sent["email"], subject)
             except Exception as error:

@@ -5,36 +5,34 @@ of one CSV per snapshot date) and `<DATA_DIR>/marts/<model>.parquet`. They are c
 DAG file is parsed, so this module only reads the environment and does string work: no file
 system access, no network, no Airflow connection or Variable. `DATA_DIR` must therefore be the
 same (and should be absolute) for the dag-processor, the scheduler and the workers; `make run`,
-`make airflow` and docker-compose all set it. Unset, it defaults to `<repository>/data`.
-Asset names (`raw_artists`, `mart_fact_track_popularity`, ...) are stable whatever DATA_DIR is.
+`make airflow` and docker-compose all set it. Unset, it defaults to `<repository>/data`
+(`ingestion.paths`). Asset names (`raw_artists`, `mart_fact_track_popularity`, ...) are stable
+whatever DATA_DIR is.
+
+The pipeline's names are defined here once: the DAG ids, the schedule's hour, the pool, the
+Spotify connection.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import PurePath
 
 from airflow.sdk import Asset
 
+from ingestion.paths import data_dir, duckdb_path
 from ingestion.raw_writer import RAW_ENTITIES
 from ingestion.settings import OPEN_SIGNAL_SOURCES
 from warehouse.models import MART_MODELS
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+__all__ = ["MART_MODELS", "data_dir", "duckdb_path"]
+
+INGEST_DAG_ID = "spotify_ingest"
+DBT_DAG_ID = "spotify_dbt"
+SCHEDULE_HOUR = 6  # spotify_ingest's daily tick, 06:00 UTC
+PUBLISHED_DAYS_ASSET = "raw_published_days"  # one event per complete day; schedules spotify_dbt
 DUCKDB_POOL = "duckdb_writer"
 SPOTIFY_CONN_ID = "spotify_default"
 LASTFM_CONN_ID = "lastfm_default"
-
-
-def data_dir() -> str:
-    """Absolute DATA_DIR (environment, else `<repository>/data`); no file system access."""
-    return os.path.abspath(os.environ.get("DATA_DIR") or os.path.join(REPO_ROOT, "data"))
-
-
-def duckdb_path() -> str:
-    """Absolute DUCKDB_PATH (environment, else `<DATA_DIR>/warehouse/spotify.duckdb`)."""
-    path = os.environ.get("DUCKDB_PATH") or os.path.join(data_dir(), "warehouse", "spotify.duckdb")
-    return os.path.abspath(path)
 
 
 def raw_asset(entity: str) -> Asset:
@@ -65,7 +63,7 @@ def published_days_asset() -> Asset:
     published too, or failed, or is off: what `spotify_dbt` waits for."""
     return Asset(
         uri=PurePath(data_dir(), "raw", "runs").as_uri(),
-        name="raw_published_days",
+        name=PUBLISHED_DAYS_ASSET,
         group="spotify_raw",
     )
 

@@ -1,7 +1,7 @@
 """The one definition of the distributed (CeleryExecutor) deployment.
 
 Read by three places, so they cannot drift apart:
-- `orchestration.distributed` (`make run-distributed`, the Celery end-to-end test, the
+- `tooling.distributed` (`make run-distributed`, the Celery end-to-end test, the
   benchmark), which starts the processes on this machine;
 - the DAG files, which route tasks to the queues below;
 - `tests/test_docker_compose.py`, which checks that docker-compose.yml has the same executor

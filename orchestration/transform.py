@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from orchestration.assets import REPO_ROOT, data_dir, duckdb_path
+from ingestion.paths import REPO_ROOT, data_dir, duckdb_path
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,9 @@ ports, recording what the alert notifier sends."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,11 +13,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from orchestration.local_airflow import free_port
+from tooling.airflow_process import free_port
 
 SMTP_USER = "alerts-user"
 SMTP_PASSWORD = "smtp-Pa55word-never-shown"
 WEBHOOK_TOKEN = "T0KEN-in-the-webhook-url"
+
+
+def smtp_connection(sink: SmtpSink, to: str) -> str:
+    """The `alerts_smtp` connection (JSON, for AIRFLOW_CONN_ALERTS_SMTP) to `sink`, mailing
+    `to`. The sink speaks plain SMTP: no SSL, no STARTTLS (the SMTP provider's extras)."""
+    extra = {
+        "to": to,
+        "from_email": "airflow@example.org",
+        "disable_ssl": True,
+        "disable_tls": True,
+    }
+    return json.dumps(
+        {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": sink.port,
+            "login": SMTP_USER,
+            "password": SMTP_PASSWORD,
+            "extra": extra,
+        }
+    )
 
 
 class SmtpSink:
@@ -45,11 +68,20 @@ class SmtpSink:
             {
                 "to": list(envelope.rcpt_tos),
                 "subject": str(message["Subject"]).strip(),
-                "body": message.get_content(),
+                "body": _text(message),
                 "raw": envelope.content.decode("utf-8", "replace"),
             }
         )
         return "250 OK"
+
+
+def _text(message) -> str:
+    """The mail's text: its plain part, else its HTML part without the tags."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    content = part.get_content()
+    if part.get_content_type() == "text/html":
+        content = html.unescape(re.sub(r"<[^>]+>", "", content))
+    return content
 
 
 class WebhookReceiver:

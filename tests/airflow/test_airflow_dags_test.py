@@ -7,14 +7,17 @@ so that a failing task shows as a failure here instead of waiting out the DAG's 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.local_airflow import airflow_environment, free_port
+from tooling.airflow_process import (
+    airflow_bin,
+    airflow_environment,
+    free_port,
+    isolated_environment,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +26,7 @@ DAY = "2026-11-20"
 
 def _airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(Path(sys.executable).parent / "airflow"), *args],
+        [airflow_bin(), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -33,13 +36,11 @@ def _airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def test_airflow_dags_test_runs_both_dags_in_one_process_each(tmp_path):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    base.pop("DUCKDB_PATH", None)
     env = airflow_environment(
         tmp_path / "home",
         free_port(),
         data_dir=tmp_path / "data",
-        base_env=base,
+        base_env=isolated_environment(),
         # A failure must not wait out the DAGs' retry delays (minutes): retry after 1 s.
         extra={"AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "1"},
     )

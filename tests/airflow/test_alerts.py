@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN, SmtpSink, WebhookReceiver
+from alert_receivers import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    WEBHOOK_TOKEN,
+    SmtpSink,
+    WebhookReceiver,
+    smtp_connection,
+)
 
 from orchestration.alerts import (
     DEADLINE_ENV,
@@ -41,15 +48,7 @@ def webhook():
 
 @pytest.fixture
 def channels(monkeypatch, smtp_sink, webhook):
-    smtp = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": smtp_sink.port,
-        "login": SMTP_USER,
-        "password": SMTP_PASSWORD,
-        "extra": {"to": "ops@example.org", "from": "airflow@example.org"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_ALERTS_SMTP", json.dumps(smtp))
+    monkeypatch.setenv("AIRFLOW_CONN_ALERTS_SMTP", smtp_connection(smtp_sink, "ops@example.org"))
     monkeypatch.setenv(
         "AIRFLOW_CONN_ALERTS_WEBHOOK",
         json.dumps({"conn_type": "http", "extra": {"url": webhook.url}}),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def test_every_dag_file_imports_without_error(dagbag):
 def test_every_dag_has_tags_owner_retries_and_a_utc_start_date(dagbag):
     for dag in dagbag.dags.values():
         assert dag.tags, f"{dag.dag_id} has no tags"
-        assert dag.doc_md, f"{dag.dag_id} has no doc_md"
+        # A short summary that sends the reader to the docs (one source of truth).
+        assert "docs/orchestration.md" in dag.doc_md, f"{dag.dag_id}: doc_md links no docs"
+        assert len(dag.doc_md.splitlines()) <= 20, f"{dag.dag_id}: doc_md copies the docs"
         assert dag.start_date is not None
         assert dag.start_date.utcoffset() == timedelta(0), f"{dag.dag_id} start date not UTC"
         assert str(dag.timezone.name) == "UTC"
@@ -74,13 +77,14 @@ def test_ingest_dag_shape(dagbag):
     for task_id, entity in zip(order, entities, strict=True):
         assert dag.get_task(task_id).outlets[0] == raw_asset(entity)
     assert raw_asset("playlist_tracks").name == "raw_playlist_tracks"
+    # announce_day publishes the complete day (test below), not the albums step.
     assert dag.get_task("extract_albums").outlets[1:] == []
-    # The trigger form: plan_run checks the Params first; a range fans out to one run a day.
+    # The trigger form: plan_run checks the Params first. A date range is Airflow's backfill:
+    # no task of this DAG triggers other runs.
     assert dag.get_task("extract_artists").upstream_task_ids == {"plan_run"}
-    assert set(dag.params) == {"start_date", "end_date", "artists", "access_tier"}
-    fan_out = dag.get_task("trigger_daily_runs")
-    assert fan_out.upstream_task_ids == {"child_runs"}
-    assert fan_out.partial_kwargs.get("trigger_dag_id", None) in (None, "spotify_ingest")
+    assert set(dag.params) == {"artists", "access_tier"}
+    open_signals = {"extract_deezer", "extract_lastfm", "open_signals_settled", "announce_day"}
+    assert {t.task_id for t in dag.tasks} == {"plan_run", *order, *open_signals}
 
 
 def test_the_open_signals_fail_alone_and_the_day_is_announced_once_they_settle(dagbag):
@@ -104,30 +108,18 @@ def test_the_open_signals_fail_alone_and_the_day_is_announced_once_they_settle(d
     assert announce.upstream_task_ids == {"extract_albums", "open_signals_settled"}
     assert announce.trigger_rule == "all_success"  # no event without Spotify's day
     assert announce.outlets == [published_days_asset()]
-    # The one producer of the complete day's event; the only other leaf is the fan-out.
+    # The one producer of the complete day's event, and the one leaf.
     producers = [t.task_id for t in dag.tasks if published_days_asset() in t.outlets]
     assert producers == ["announce_day"]
-    assert {t.task_id for t in dag.leaves} == {"announce_day", "trigger_daily_runs"}
+    assert {t.task_id for t in dag.leaves} == {"announce_day"}
     with pytest.raises(ValueError, match="unknown source"):
         open_signal_asset("spotify")
 
 
-def test_the_trigger_form_reads_yyyy_mm_dd_and_needs_no_artists(dagbag):
-    """The form marks a typed field required unless it allows null, and shows a
-    `format: date` field in the browser's locale (mm/dd/yyyy): the dates are YYYY-MM-DD text,
-    like the CLI and the dashboard, and an empty "Artists" means the whole roster."""
-    import pytest
-    from airflow.sdk.exceptions import ParamValidationError
-
+def test_the_trigger_form_needs_no_artists(dagbag):
+    """The form marks a typed field required unless it allows null: an empty "Artists" means the
+    whole roster. (Dates are the backfill's: the form has none.)"""
     params = dagbag.dags["spotify_ingest"].params
-    for name in ("start_date", "end_date"):
-        param = params.get_param(name)
-        assert "format" not in param.schema, name
-        assert "YYYY-MM-DD" in param.description, name
-        assert param.resolve("2026-11-20") == "2026-11-20"
-        for bad in ("20261120", "11/20/2026"):
-            with pytest.raises(ParamValidationError):
-                param.resolve(bad)
     artists = params.get_param("artists")
     assert "null" in artists.schema["type"]
     assert artists.resolve(None) is None
@@ -240,3 +232,30 @@ def test_queues_encode_the_duckdb_rule(dagbag):
     assert len(warehouse_workers()) == 1
     assert len(WORKERS) >= 2
     assert all(DEFAULT_QUEUE in w.queues for w in WORKERS)
+
+
+def test_the_dags_import_the_runtime_package_only(tmp_path):
+    """Runtime apart from tooling: importing every DAG file loads no module of `tooling` (the
+    runners, the REST client, the benches), which a worker need not even have."""
+    script = textwrap.dedent(
+        """
+        import importlib.util, json, sys
+        for path in sys.argv[1:]:
+            spec = importlib.util.spec_from_file_location("dag_" + str(abs(hash(path))), path)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        loaded = [m for m in sys.modules if m == "tooling" or m.startswith("tooling.")]
+        print(json.dumps({"tooling": loaded, "orchestration": "orchestration" in sys.modules}))
+        """
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *map(str, DAG_FILES)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"tooling": [], "orchestration": True}

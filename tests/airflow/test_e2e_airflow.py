@@ -1,65 +1,26 @@
-"""End to end through a real `airflow standalone` (scheduler, dag-processor, api-server,
-triggerer) on free ports in a temporary home: REST-triggered ingestion, the asset-triggered dbt
-DAG, then a run that fails past its retry budget and must leave the warehouse alone."""
+"""End to end through the shared `airflow standalone` (conftest.py): REST-triggered ingestion of
+today and yesterday, the asset-triggered dbt DAG, then a run (two days ago) that fails past its
+retry budget and must leave the warehouse alone."""
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from e2e_helpers import TIMEOUT, fail_with_reports, settle
 
 from ingestion.raw_writer import raw_path
-from ingestion.sandbox import Fault, FaultPlan, SandboxServer
-from orchestration.local_airflow import LocalAirflow, free_port
-from orchestration.pipeline import DBT_DAG, INGEST_DAG, logical_dates, wait_for_dbt
+from orchestration.assets import DBT_DAG_ID, INGEST_DAG_ID
+from tooling.pipeline import logical_dates, wait_for_dbt
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 240  # seconds per phase
 
-
-def _tail(path: Path, lines: int = 60) -> str:
-    return (
-        "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-    )
-
-
-@pytest.fixture(scope="module")
-def outage():
-    """A sandbox answering every API call with 503, for the failing run."""
-    with SandboxServer(faults=FaultPlan.of(Fault("server_error", rate=1.0, status=503))) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def airflow(tmp_path_factory):
-    home = tmp_path_factory.mktemp("airflow_home")
-    data = tmp_path_factory.mktemp("data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    extra = {
-        # Short retries for the failing run: Airflow's delay cap, the client's attempts.
-        "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "1",
-        "SPOTIFY_MAX_ATTEMPTS": "2",
-        "SPOTIFY_BACKOFF_BASE": "0",
-    }
-    started = time.monotonic()
-    instance = LocalAirflow(
-        home, free_port(), data_dir=data, base_env=env, extra_env=extra, output=home / "out.log"
-    )
-    try:
-        instance.start()
-        print(f"\nairflow standalone up in {time.monotonic() - started:.1f}s at {instance.url}")
-        yield instance
-    except BaseException:
-        print(_tail(home / "out.log"))
-        raise
-    finally:
-        instance.stop()
-        print(f"airflow e2e total: {time.monotonic() - started:.1f}s")
+@pytest.fixture(autouse=True)
+def _dbt_runs_on_asset_events(dag_paused):
+    dag_paused(DBT_DAG_ID, False)
 
 
 def _warehouse_state(airflow):
@@ -75,58 +36,52 @@ def _warehouse_state(airflow):
     return {"mtime": stat.st_mtime_ns, "size": stat.st_size, "rows": rows}
 
 
-def _fail_with_reports(api, dag_id, runs):
-    failed = [r for r in runs if r["state"] != "success"]
-    if failed:
-        pytest.fail("\n\n".join(api.failure_report(dag_id, r["dag_run_id"]) for r in failed))
-
-
 def test_rest_triggered_ingestion_feeds_the_asset_triggered_dbt_dag(airflow):
     api = airflow.client
     since = datetime.now(UTC) - timedelta(seconds=1)
-    started = time.monotonic()
     # Yesterday and today: two runs whose events may reach spotify_dbt while it is busy.
     dates = logical_dates(2)
-    run_ids = [api.trigger(INGEST_DAG, d) for d in dates]
-    ingest = api.wait_for_runs(INGEST_DAG, run_ids, timeout=TIMEOUT)
-    _fail_with_reports(api, INGEST_DAG, ingest.values())
+    run_ids = [api.trigger(INGEST_DAG_ID, d) for d in dates]
+    ingest = api.wait_for_runs(INGEST_DAG_ID, run_ids, timeout=TIMEOUT)
+    fail_with_reports(api, INGEST_DAG_ID, ingest.values())
     dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
-    print(f"\ningest + dbt: {time.monotonic() - started:.1f}s, {len(dbt_runs)} dbt run(s)")
-    _fail_with_reports(api, DBT_DAG, dbt_runs)
-    assert all(r["run_type"] == "asset_triggered" for r in dbt_runs)
+    fail_with_reports(api, DBT_DAG_ID, dbt_runs)
+    assert all(r.run_type == "asset_triggered" for r in dbt_runs)
 
-    # The raw asset events carry the run summary of their step.
+    # The raw asset events carry the run summary of their step (this test's events: the
+    # shared Airflow's other modules ingest other days).
+    after = since
     days = [d.date().isoformat() for d in dates]
     for entity in ("artists", "top_tracks", "albums"):
-        events = api.asset_events(asset_id=api.asset_id(f"raw_{entity}"))
-        assert sorted(e["extra"]["snapshot_date"] for e in events) == days
+        events = api.asset_events(f"raw_{entity}", timestamp_gte=after)
+        assert sorted(e.extra["snapshot_date"] for e in events) == days
         for event in events:
-            extra = event["extra"]
-            assert event["source_dag_id"] == INGEST_DAG
+            extra = event.extra
+            assert event.source_dag_id == INGEST_DAG_ID
             assert extra["rows"][entity] > 0
             assert extra["requests_total"] > 0
             assert extra["retries"] == 0
             assert extra["tier"] == "extended"
             assert extra["mode"] == "sandbox"
-        albums_extra = events[-1]["extra"]
+        albums_extra = events[-1].extra
         if entity == "albums":
             rows = albums_extra["run_summary"]["rows"]
             assert set(rows) == {"artists", "top_tracks", "playlist_tracks", "albums"}
     # The playlist step runs every day; the default roster lists no playlist: no rows.
-    events = api.asset_events(asset_id=api.asset_id("raw_playlist_tracks"))
-    assert sorted(e["extra"]["snapshot_date"] for e in events) == days
-    assert all(e["extra"]["rows"] == {"playlist_tracks": 0} for e in events)
-    assert all(e["extra"]["failed_playlists"] == [] for e in events)
+    events = api.asset_events("raw_playlist_tracks", timestamp_gte=after)
+    assert sorted(e.extra["snapshot_date"] for e in events) == days
+    assert all(e.extra["rows"] == {"playlist_tracks": 0} for e in events)
+    assert all(e.extra["failed_playlists"] == [] for e in events)
 
     # One event per complete day, published by the last ingest step: what schedules dbt.
-    published = api.asset_events(asset_id=api.asset_id("raw_published_days"))
-    assert sorted(e["extra"]["snapshot_date"] for e in published) == days
-    assert all(e["extra"]["published_at"] for e in published)
+    published = api.asset_events("raw_published_days", timestamp_gte=after)
+    assert sorted(e.extra["snapshot_date"] for e in published) == days
+    assert all(e.extra["published_at"] for e in published)
 
     # The mart asset events carry the build summary.
-    marts = api.asset_events(asset_id=api.asset_id("mart_fact_track_popularity"))
+    marts = api.asset_events("mart_fact_track_popularity")
     assert marts
-    last = marts[-1]["extra"]
+    last = marts[-1].extra
     assert last["build"]["status"] == "success"
     assert last["rows"] > 0
     assert last["snapshot_dates"]["last"] == days[-1]
@@ -136,8 +91,8 @@ def test_rest_triggered_ingestion_feeds_the_asset_triggered_dbt_dag(airflow):
     invocation = last["build"]["invocation_id"]
     assert invocation
     for model in ("dim_artist", "top_tracks", "track_movers_7d"):
-        event = api.asset_events(asset_id=api.asset_id(f"mart_{model}"))[-1]
-        assert event["extra"]["build"]["invocation_id"] == invocation
+        event = api.asset_events(f"mart_{model}")[-1]
+        assert event.extra["build"]["invocation_id"] == invocation
     nodes = {n["node"]: n for n in last["build"]["nodes"]}
     fact = nodes["model.spotify.fact_track_popularity"]
     assert fact["type"] == "model"
@@ -164,73 +119,38 @@ def test_rest_triggered_ingestion_feeds_the_asset_triggered_dbt_dag(airflow):
     assert history_file.exists()
 
     # The warehouse holds both days.
-    state = _warehouse_state(airflow)
-    assert [d for d, _ in state["rows"]] == days
-    assert all(n > 0 for _, n in state["rows"])
+    loaded = dict(_warehouse_state(airflow)["rows"])
+    assert all(loaded.get(day, 0) > 0 for day in days), loaded
     assert (Path(airflow.env["DATA_DIR"]) / "marts" / "fact_track_popularity.parquet").exists()
 
 
-def _settle(api, timeout=TIMEOUT):
-    """Wait until spotify_dbt is idle and has no queued day event, so any dbt run
-    appearing later was triggered by what the test does next. (Phase 1 may leave queue rows
-    that start one more, redundant, run: see orchestration.pipeline.wait_for_dbt.)"""
-    deadline = time.monotonic() + timeout
-    calm = 0
-    while calm < 3:
-        busy = [r for r in api.runs(DBT_DAG) if r["state"] not in ("success", "failed")]
-        queued = {e["asset_id"] for e in api.queued_asset_events(DBT_DAG)}
-        calm = calm + 1 if not busy and not queued else 0
-        assert time.monotonic() < deadline, "spotify_dbt did not settle"
-        time.sleep(2)
-    _fail_with_reports(api, DBT_DAG, api.runs(DBT_DAG))
-
-
-def test_a_run_failing_past_its_retries_leaves_the_warehouse_and_dbt_alone(airflow, outage):
+def test_a_run_failing_past_its_retries_leaves_the_warehouse_and_dbt_alone(airflow, spotify_outage):
     api = airflow.client
-    _settle(api)
+    settle(api)
     before = _warehouse_state(airflow)
-    dbt_runs_before = len(api.runs(DBT_DAG))
-    queued_before = api.queued_asset_events(DBT_DAG)
-    raw_events_before = len(api.asset_events(asset_id=api.asset_id("raw_artists")))
-    # Point this Airflow at the failing sandbox through the spotify_default connection.
-    api.request(
-        "POST",
-        "connections",
-        ok=(201,),
-        json={
-            "connection_id": "spotify_default",
-            "conn_type": "http",
-            "login": "dummy-client-id",
-            "password": "dummy-client-secret",
-            "extra": json.dumps(
-                {"api_base_url": outage.api_base_url, "token_url": outage.token_url}
-            ),
-        },
-    )
-    try:
-        day = logical_dates(3)[0]  # two days ago: not loaded yet
-        started = time.monotonic()
-        run_id = api.trigger(INGEST_DAG, day)
-        run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
-        print(f"\nfailing run: {time.monotonic() - started:.1f}s")
-        assert run["state"] == "failed"
-        tis = {ti["task_id"]: ti for ti in api.task_instances(INGEST_DAG, run_id)}
-        assert tis["extract_artists"]["state"] == "failed"
-        assert tis["extract_artists"]["try_number"] == 4  # 1 try + 3 retries
-        assert tis["extract_top_tracks"]["state"] == "upstream_failed"
-        report = api.failure_report(INGEST_DAG, run_id)
-        assert "ApiUnavailableError" in report or "503" in report, report
-        assert "dummy-client-secret" not in report
+    dbt_runs_before = len(api.runs(DBT_DAG_ID))
+    queued_before = api.queued_asset_events(DBT_DAG_ID)
+    raw_events_before = len(api.asset_events("raw_artists"))
+    day = logical_dates(3)[0]  # two days ago: not loaded yet
+    run_id = api.trigger(INGEST_DAG_ID, day)
+    run = api.wait_for_runs(INGEST_DAG_ID, [run_id], timeout=TIMEOUT)[run_id]
+    assert run.state == "failed"
+    tis = {ti.task_id: ti for ti in api.task_instances_of(INGEST_DAG_ID, run_id)}
+    assert tis["extract_artists"].state == "failed"
+    assert tis["extract_artists"].try_number == 4  # 1 try + 3 retries
+    assert tis["extract_top_tracks"].state == "upstream_failed"
+    report = api.failure_report(INGEST_DAG_ID, run_id)
+    assert "ApiUnavailableError" in report or "503" in report, report
+    assert spotify_outage not in report
 
-        time.sleep(10)  # several scheduler loops: a wrongly triggered dbt run would show
-        assert len(api.runs(DBT_DAG)) == dbt_runs_before
-        assert api.queued_asset_events(DBT_DAG) == queued_before
-        assert len(api.asset_events(asset_id=api.asset_id("raw_artists"))) == raw_events_before
-        assert _warehouse_state(airflow) == before
-        raw = raw_path(Path(airflow.env["DATA_DIR"]), "artists", f"{day:%Y-%m-%d}")
-        assert not raw.exists()
-    finally:
-        api.request("DELETE", "connections/spotify_default", ok=(204,))
+    # A dbt run is created only from queued asset events; the finished run emitted none,
+    # and nothing is queued: no dbt run can follow from it.
+    assert len(api.asset_events("raw_artists")) == raw_events_before
+    assert api.queued_asset_events(DBT_DAG_ID) == queued_before
+    assert len(api.runs(DBT_DAG_ID)) == dbt_runs_before
+    assert _warehouse_state(airflow) == before
+    raw = raw_path(Path(airflow.env["DATA_DIR"]), "artists", f"{day:%Y-%m-%d}")
+    assert not raw.exists()
 
 
 def test_setting_up_the_pool_again_is_quiet(airflow):
@@ -241,10 +161,9 @@ def test_setting_up_the_pool_again_is_quiet(airflow):
     before = log.stat().st_size
     api.ensure_pool()  # exists with the right size: nothing to do
     api.ensure_pool(slots=2)  # exists with another size: resized
-    assert api.get("pools/duckdb_writer")["slots"] == 2
+    assert api.pools.get_pool("duckdb_writer").slots == 2
     api.ensure_pool()
-    assert api.get("pools/duckdb_writer")["slots"] == 1
-    time.sleep(1)
+    assert api.pools.get_pool("duckdb_writer").slots == 1
     with open(log, errors="replace") as handle:
         handle.seek(before)
         added = handle.read()

@@ -17,32 +17,35 @@ Needs Debian's postgresql and redis-server: `make test` installs them (`distribu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from e2e_helpers import TIMEOUT, fail_with_reports, settle, wait_for
 
 from ingestion.sandbox import Fault, FaultPlan, SandboxServer
-from orchestration.celery_settings import DEFAULT_QUEUE, WAREHOUSE_QUEUE, warehouse_workers
-from orchestration.distributed import DistributedAirflow
-from orchestration.pipeline import DBT_DAG, INGEST_DAG, logical_dates, wait_for_dbt
+from orchestration.assets import DBT_DAG_ID, INGEST_DAG_ID
+from orchestration.celery_settings import (
+    DEFAULT_QUEUE,
+    WAREHOUSE_QUEUE,
+    warehouse_workers,
+    worker_environment,
+)
+from tooling.airflow_process import isolated_environment, tail
+from tooling.distributed import DistributedAirflow
+from tooling.pipeline import logical_dates, wait_for_dbt
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 300  # seconds per phase
 INGEST_WORKER = "ingest-worker"
 WAREHOUSE_WORKER = warehouse_workers()[0].name
 SECRET = "celery-test-secret"
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +74,7 @@ def _spotify_env(sandbox, max_workers: int = 1) -> dict[str, str]:
 def cluster(tmp_path_factory, sandbox):
     home = tmp_path_factory.mktemp("celery_home")
     data = tmp_path_factory.mktemp("celery_data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    # `make test` exports the repository's DATA_DIR and DUCKDB_PATH: use temporary ones only.
-    for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):
-        env.pop(name, None)
+    env = isolated_environment()
     extra = {
         **_spotify_env(sandbox),
         # A task whose worker died is noticed after 10 s without heartbeat (default 300 s),
@@ -98,7 +98,7 @@ def cluster(tmp_path_factory, sandbox):
         yield instance
     except BaseException:
         for name in ("scheduler", INGEST_WORKER, WAREHOUSE_WORKER, "api-server"):
-            print(f"--- {name}.log\n{_tail(instance.logs / (name + '.log'))}")
+            print(f"--- {name}.log\n{tail(instance.logs / (name + '.log'))}")
         raise
     finally:
         processes = [p.pid for p in instance.processes.values()]
@@ -119,19 +119,45 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _fail_with_reports(api, dag_id, runs):
-    failed = [r for r in runs if r["state"] != "success"]
-    if failed:
-        pytest.fail("\n\n".join(api.failure_report(dag_id, r["dag_run_id"]) for r in failed))
+def _active_tasks(cluster) -> dict[str, list[dict]]:
+    """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
+    app = cluster.celery()
+    try:
+        active = app.control.inspect(timeout=1.0).active() or {}
+    finally:
+        app.close()
+    return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
+
+
+def _kill_worker(cluster, name: str) -> list[int]:
+    """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
+    import psutil
+
+    process = cluster.processes[name]
+    family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(family, timeout=10)
+    process.wait(timeout=10)
+    return [p.pid for p in family]
+
+
+def _start_worker(cluster, name: str) -> None:
+    """Start a worker again (its machine comes back)."""
+    worker = next(w for w in cluster.workers if w.name == name)
+    cluster.spawn_component(worker.name, worker.command(), worker_environment(worker))
 
 
 def _running_ingest_task(cluster, worker: str, task_ids, run_ids) -> tuple[str, str] | None:
     """(task_id, run_id) of an ingestion task of these runs that `worker` is running now."""
-    for task in cluster.active_tasks().get(worker, []):
+    for task in _active_tasks(cluster).get(worker, []):
         text = str(task.get("args"))  # the Airflow workload: dag, task and run ids
         for task_id in task_ids:
             for run_id in run_ids:
-                if task_id in text and run_id in text and INGEST_DAG in text:
+                if task_id in text and run_id in text and INGEST_DAG_ID in text:
                     return task_id, run_id
     return None
 
@@ -159,24 +185,12 @@ def _reference_raw(sandbox, day, folder: Path) -> dict[str, bytes]:
     return _raw_tree(folder, day.isoformat())
 
 
-def _settle(api, timeout: float = TIMEOUT) -> None:
-    """Wait until spotify_dbt is idle with no complete set of queued events (a follow-up run,
-    which may start after `wait_for_dbt` returns, holds the DuckDB file while it builds)."""
-    deadline, calm = time.monotonic() + timeout, 0
-    while calm < 3:
-        busy = [r for r in api.runs(DBT_DAG) if r["state"] not in ("success", "failed")]
-        queued = {e["asset_id"] for e in api.queued_asset_events(DBT_DAG)}
-        calm = calm + 1 if not busy and len(queued) < 3 else 0
-        assert time.monotonic() < deadline, "spotify_dbt did not settle"
-        time.sleep(2)
-    _fail_with_reports(api, DBT_DAG, api.runs(DBT_DAG))
-
-
 def _fact_days(cluster) -> dict[str, tuple[int, int]]:
     """snapshot_date -> (rows, distinct tracks) in fact_track_popularity, once dbt is idle."""
     import duckdb
 
-    _settle(cluster.client)
+    # A follow-up run (after `wait_for_dbt` returned) holds the DuckDB file while it builds.
+    settle(cluster.client, queued_allowed=2)
     with duckdb.connect(cluster.env["DUCKDB_PATH"], read_only=True) as con:
         rows = con.execute(
             "select cast(snapshot_date as varchar), count(*), count(distinct track_id) "
@@ -196,7 +210,7 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
     # Make the ingestion go to the worker we kill: the warehouse worker stops taking `default`
     # until the victim holds a task (a Celery control command, as an operator would send).
     app.control.cancel_consumer(DEFAULT_QUEUE, destination=[nodes[WAREHOUSE_WORKER]], reply=True)
-    run_id = api.trigger(INGEST_DAG, day)
+    run_id = api.trigger(INGEST_DAG_ID, day)
 
     victim_task, deadline = None, time.monotonic() + TIMEOUT
     while victim_task is None:
@@ -207,32 +221,36 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
         victim_task = found[0] if found else None
         time.sleep(0.3)
     app.control.add_consumer(DEFAULT_QUEUE, destination=[nodes[WAREHOUSE_WORKER]], reply=True)
-    time.sleep(0.5)  # inside the task (each of its API calls takes 0.3 s, one at a time)
-    ti = next(t for t in api.task_instances(INGEST_DAG, run_id) if t["task_id"] == victim_task)
-    assert ti["state"] == "running"
-    assert ti["hostname"] == INGEST_WORKER
-    killed = cluster.kill_worker(INGEST_WORKER)
+
+    def victim_running():
+        tis = api.task_instances_of(INGEST_DAG_ID, run_id)
+        ti = next(t for t in tis if t.task_id == victim_task)
+        return ti if ti.state == "running" else None
+
+    ti = wait_for(victim_running, f"{victim_task} running", timeout=60, poll=0.2)
+    assert ti.hostname == INGEST_WORKER
+    killed = _kill_worker(cluster, INGEST_WORKER)
     print(f"\nSIGKILLed {INGEST_WORKER} ({len(killed)} processes) during {victim_task}")
     app.close()
     try:
-        run = api.wait_for_runs(INGEST_DAG, [run_id], timeout=TIMEOUT)[run_id]
-        _fail_with_reports(api, INGEST_DAG, [run])
+        run = api.wait_for_runs(INGEST_DAG_ID, [run_id], timeout=TIMEOUT)[run_id]
+        fail_with_reports(api, INGEST_DAG_ID, [run])
         dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
-        _fail_with_reports(api, DBT_DAG, dbt_runs)
+        fail_with_reports(api, DBT_DAG_ID, dbt_runs)
     finally:
         # The machine comes back (the warehouse worker's `default` consumer, added back by a
         # control command above, would not survive the Redis restart of the next test).
-        cluster.start_worker(INGEST_WORKER)
+        _start_worker(cluster, INGEST_WORKER)
 
     # The killed try failed for want of heartbeats; the retry ran on the other worker.
-    tries = api.get(f"dags/{INGEST_DAG}/dagRuns/{run_id}/taskInstances/{victim_task}/tries")
-    by_try = {t["try_number"]: t for t in tries["task_instances"]}
-    assert by_try[1]["hostname"] == INGEST_WORKER
-    assert by_try[1]["state"] == "failed"
+    tries = api.task_instances.get_task_instance_tries(INGEST_DAG_ID, run_id, victim_task)
+    by_try = {t.try_number: t for t in tries.task_instances}
+    assert by_try[1].hostname == INGEST_WORKER
+    assert by_try[1].state == "failed"
     final = max(by_try)
     assert final >= 2
-    assert by_try[final]["state"] == "success"
-    assert by_try[final]["hostname"] == WAREHOUSE_WORKER
+    assert by_try[final].state == "success"
+    assert by_try[final].hostname == WAREHOUSE_WORKER
 
     # The day's raw files are whole: byte for byte what a clean extraction of that day writes,
     # and no temporary file is left behind.
@@ -248,16 +266,16 @@ def test_a_worker_killed_mid_task_loses_nothing(cluster, sandbox, tmp_path):
 
     # Every task that opens the DuckDB file ran on the warehouse queue, on its one worker;
     # ingestion ran on `default`.
-    for dbt_run in api.runs(DBT_DAG):
-        for ti in api.task_instances(DBT_DAG, dbt_run["dag_run_id"]):
-            if ti["task_id"] == "wait_for_ingest_runs":
-                assert ti["queue"] == DEFAULT_QUEUE
-            elif ti["state"] == "success":
-                assert ti["queue"] == WAREHOUSE_QUEUE, ti["task_id"]
-                assert ti["hostname"] == WAREHOUSE_WORKER, ti["task_id"]
-    for ingest_run in api.runs(INGEST_DAG):
-        for ti in api.task_instances(INGEST_DAG, ingest_run["dag_run_id"]):
-            assert ti["queue"] == DEFAULT_QUEUE
+    for dbt_run in api.runs(DBT_DAG_ID):
+        for ti in api.task_instances_of(DBT_DAG_ID, dbt_run.dag_run_id):
+            if ti.task_id == "wait_for_ingest_runs":
+                assert ti.queue == DEFAULT_QUEUE
+            elif ti.state == "success":
+                assert ti.queue == WAREHOUSE_QUEUE, ti.task_id
+                assert ti.hostname == WAREHOUSE_WORKER, ti.task_id
+    for ingest_run in api.runs(INGEST_DAG_ID):
+        for ti in api.task_instances_of(INGEST_DAG_ID, ingest_run.dag_run_id):
+            assert ti.queue == DEFAULT_QUEUE
     # Nothing secret went into the task logs.
     logs = "".join(p.read_text(errors="replace") for p in (cluster.home / "logs").rglob("*.log"))
     assert SECRET not in logs
@@ -272,25 +290,26 @@ def test_a_redis_restart_during_runs_then_a_rerun_completes(cluster):
     api = cluster.client
     since = datetime.now(UTC) - timedelta(seconds=1)
     # Yesterday, and today (the run the scheduler created for the latest interval).
-    run_ids = [api.trigger(INGEST_DAG, d) for d in logical_dates(2)]
+    run_ids = [api.trigger(INGEST_DAG_ID, d) for d in logical_dates(2)]
     deadline = time.monotonic() + TIMEOUT
-    while not any(cluster.active_tasks().values()):
+    while not any(_active_tasks(cluster).values()):
         assert time.monotonic() < deadline, "no ingestion task started"
         time.sleep(0.3)
-    cluster.redis.restart()  # the broker goes away and comes back on the same port
+    cluster.redis.stop()  # the broker goes away and comes back on the same port
+    cluster.redis.start()
     print("\nrestarted Redis during", run_ids)
-    runs = api.wait_for_runs(INGEST_DAG, run_ids, timeout=TIMEOUT)
-    failed = [run_id for run_id, run in runs.items() if run["state"] != "success"]
+    runs = api.wait_for_runs(INGEST_DAG_ID, run_ids, timeout=TIMEOUT)
+    failed = [run_id for run_id, run in runs.items() if run.state != "success"]
     for run_id in failed:
-        report = api.failure_report(INGEST_DAG, run_id)
+        report = api.failure_report(INGEST_DAG_ID, run_id)
         print(f"{run_id} failed; rerunning it. Report:\n{report}")
         assert "failed after" in report or "upstream_failed" in report, report
-        api.trigger(INGEST_DAG, datetime.fromisoformat(runs[run_id]["logical_date"]))
+        api.trigger(INGEST_DAG_ID, runs[run_id].logical_date)
     if failed:
-        runs.update(api.wait_for_runs(INGEST_DAG, failed, timeout=TIMEOUT))
-    _fail_with_reports(api, INGEST_DAG, runs.values())
+        runs.update(api.wait_for_runs(INGEST_DAG_ID, failed, timeout=TIMEOUT))
+    fail_with_reports(api, INGEST_DAG_ID, runs.values())
     dbt_runs = wait_for_dbt(api, since, timeout=TIMEOUT)
-    _fail_with_reports(api, DBT_DAG, dbt_runs)
+    fail_with_reports(api, DBT_DAG_ID, dbt_runs)
     loaded = _fact_days(cluster)
     assert sorted(loaded) == [d.date().isoformat() for d in logical_dates(3)]
     for day, (rows, distinct) in loaded.items():

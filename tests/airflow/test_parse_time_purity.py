@@ -17,8 +17,6 @@ PROBE = textwrap.dedent(
     import builtins, datetime, json, socket, subprocess, sys
     import airflow.sdk
     import orchestration.assets
-    # Airflow's own operator (its import chain opens /dev/null once, in dill): framework code.
-    import airflow.providers.standard.operators.trigger_dagrun
 
     # Warm up what Airflow itself imports lazily the first time a DAG is built (croniter,
     # timetables, task decorators): that is the framework's cost, not the DAG files'.

@@ -8,7 +8,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -230,7 +229,6 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
     env.update(DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     env.pop("ARTISTS_FILE", None)
     today = datetime.now(UTC).date().isoformat()
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "ingestion", "extract", "--date", today],
         cwd=tmp_path,
@@ -240,7 +238,6 @@ def test_cli_without_credentials_runs_the_offline_sandbox(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 20  # "a few seconds" (about 1 s here), imports included
     assert "no Spotify credentials: using the offline sandbox" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["mode"] == "sandbox"

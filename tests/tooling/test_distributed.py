@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from orchestration.assets import REPO_ROOT
-from orchestration.distributed import DistributedAirflow, Postgres, Redis, ServiceError
+from ingestion.paths import REPO_ROOT
+from tooling.distributed import DistributedAirflow, Postgres, Redis, ServiceError
 
 pytestmark = pytest.mark.e2e
 
@@ -65,8 +65,9 @@ def test_postgres_and_redis_are_private_and_survive_a_restart(tmp_path, pg_dir):
             assert psutil.Process(postgres.process.pid).username() == "postgres"
 
         port, pid = postgres.port, postgres.process.pid
-        postgres.restart()
-        broker.restart()
+        for service in (postgres, broker):  # stopped, started again on its port and data
+            service.stop()
+            service.start()
         assert postgres.port == port
         assert postgres.process.pid != pid
         con = _connect(postgres.port)
@@ -101,7 +102,7 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path, pg_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env["DATA_DIR"] = str(tmp_path / "data")
     code = (
-        "import sys; from orchestration import distributed as d; "
+        "import sys; from tooling import distributed as d; "
         f"d.postgres_data_dir = lambda home: d.Path({str(pg_dir)!r}); "
         "sys.exit(d.main(sys.argv[1:]))"
     )

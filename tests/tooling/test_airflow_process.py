@@ -1,4 +1,5 @@
-"""The local Airflow driver's pieces that need no running Airflow."""
+"""The runners' shared Airflow lifecycle (tooling.airflow_process) and `make run`'s dates: the
+pieces that need no running Airflow."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from orchestration.assets import REPO_ROOT
-from orchestration.local_airflow import (
+from ingestion.paths import REPO_ROOT
+from tooling.airflow_process import (
     AirflowError,
     HomeLock,
     airflow_environment,
     free_port,
     stop_process_tree,
 )
-from orchestration.pipeline import logical_dates
+from tooling.pipeline import logical_dates
 
 
 def test_the_environment_follows_the_port_and_uses_this_project_only(tmp_path):
@@ -58,7 +59,7 @@ def test_stopping_kills_the_whole_process_tree():
         assert time.monotonic() < deadline
         time.sleep(0.1)
     family = psutil.Process(parent.pid).children(recursive=True)
-    stop_process_tree(parent, timeout=5)
+    stop_process_tree([parent], timeout=5)
     assert parent.poll() is not None
     for proc in family:
         assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
@@ -81,14 +82,6 @@ def test_before_six_utc_todays_run_is_at_midnight_so_it_can_start_at_once():
         datetime(2026, 11, 25, 0, tzinfo=UTC),  # today's 06:00 is still ahead
     ]
     assert all(d <= now for d in dates)  # run_after = logical date: all start at once
-
-
-def test_free_ports_are_free():
-    import socket
-
-    port = free_port()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", port))
 
 
 def test_a_second_holder_of_the_same_home_is_refused_with_who_holds_it(tmp_path):

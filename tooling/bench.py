@@ -1,9 +1,10 @@
-"""`make bench` (`python -m orchestration.bench`): the warehouse's cost figures, in one run.
+"""`make bench` (`python -m tooling.bench`): the warehouse's cost figures, in one run.
 
 Prints, on this machine: the daily build (one new day, plain `dbt build`) at 7 and at 365 days
 of history and their ratio, a year built from scratch in one build, raw bytes per day, the daily
-build at 1,000 artists and 30 days, the spotify_dbt DAG run against a bare `dbt build` of the
-same data (fresh warehouses of 7 days, then daily: one new day), and the DAG files' import time.
+build at 1,000 artists and 30 days (their extraction timed as it is generated), the sandbox's
+requests per second, the spotify_dbt DAG run against a bare `dbt build` of the same data (fresh
+warehouses of 7 days, then daily: one new day), and the DAG files' import time.
 Asserts nothing: the targets are printed next to the figures. `--dag-only`: the DAG figures only.
 
 The DAG run is a real `airflow dags test --use-executor spotify_dbt` (LocalExecutor, one process
@@ -25,16 +26,27 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ingestion.raw_writer import RAW_ENTITIES, raw_path, summary_path
+import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT = REPO_ROOT / ".venv" / "bin" / "dbt"
+from ingestion import paths
+from ingestion.raw_writer import RAW_ENTITIES, raw_path, summary_path
+from orchestration.assets import DBT_DAG_ID
+from tooling.airflow_process import (
+    AirflowProcesses,
+    airflow_bin,
+    airflow_environment,
+    free_port,
+    isolated_environment,
+    stop_process_tree,
+)
+
+REPO_ROOT = Path(paths.REPO_ROOT)
+DBT = Path(airflow_bin()).with_name("dbt")
 
 
 def _days(count: int) -> list[date]:
@@ -140,14 +152,11 @@ def dbt_build(data_dir: Path) -> float:
 def airflow_home(data_dir: Path) -> dict[str, str]:
     """A real Airflow home beside `data_dir` (LocalExecutor, SQLite, as `make run` uses), its
     metadata DB migrated (not part of any figure). dbt writes its target folder under data_dir."""
-    from orchestration.local_airflow import airflow_environment, free_port
-
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIFY_"))}
     env = airflow_environment(
         data_dir.parent / f"{data_dir.name}-airflow",
         free_port(),
         data_dir=data_dir,
-        base_env=base,
+        base_env=isolated_environment(),
         extra={"DBT_TARGET_PATH": str(data_dir / "dbt-target")},
     )
     _airflow(env, "db", "migrate")
@@ -157,7 +166,7 @@ def airflow_home(data_dir: Path) -> dict[str, str]:
 def _airflow(env: dict[str, str], *args: str) -> float:
     started = time.perf_counter()
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "airflow"), *args],
+        [airflow_bin(), *args],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -170,43 +179,26 @@ def _airflow(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
-@contextmanager
-def api_server(env: dict[str, str], timeout: float = 180) -> Iterator[None]:
-    """`airflow api-server` for the home of `env`: task processes started by an executor report
-    to its execution API (`airflow dags test --use-executor` starts none). Set-up, not timed."""
-    import requests
+class ApiServer(AirflowProcesses):
+    """`airflow api-server` alone for the home of `env`: task processes started by an executor
+    report to its execution API (`airflow dags test --use-executor` starts none). Set-up, not
+    timed. No scheduler and no dag-processor: up once it answers, no DAG to wait for."""
 
-    from orchestration.local_airflow import stop_process_tree
+    def __init__(self, env: dict[str, str]) -> None:
+        home = env["AIRFLOW_HOME"]
+        super().__init__(home, int(env["AIRFLOW__API__PORT"]), env=env, dag_ids=())
 
-    log = Path(env["AIRFLOW_HOME"]) / "api-server.log"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "airflow"), "api-server", "--workers", "1"],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            health = f"{env['AIRFLOW__API__BASE_URL']}/api/v2/monitor/health"
-            while True:
-                if process.poll() is not None:
-                    sys.exit(f"airflow api-server exited with {process.returncode}; see {log}")
-                with suppress(requests.RequestException):
-                    if requests.get(health, timeout=5).ok:
-                        break
-                if time.monotonic() > deadline:
-                    sys.exit(f"airflow api-server not up after {timeout:.0f}s; see {log}")
-                time.sleep(1)
-            # The execution API builds its routes on its first request (~3 s): a running
-            # `make run` api-server has long done that, so it is set-up here too.
-            requests.get(f"{env['AIRFLOW__API__BASE_URL']}/execution/health", timeout=60)
-            yield
-        finally:
-            stop_process_tree(process)
+    def launch(self) -> None:
+        self.spawn("api-server", ["api-server", "--workers", "1"])
+
+    def healthy(self) -> bool:
+        return requests.get(f"{self.url}/api/v2/monitor/health", timeout=5).ok
+
+    def start(self) -> None:
+        super().start()
+        # The execution API builds its routes on its first request (~3 s): a running
+        # `make run` api-server has long done that, so it is set-up here too.
+        requests.get(f"{self.url}/execution/health", timeout=60)
 
 
 def dag_run(env: dict[str, str], logical_date: date) -> float:
@@ -217,15 +209,12 @@ def dag_run(env: dict[str, str], logical_date: date) -> float:
     the metadata DB, the command is stopped, and the figure is marked."""
     import sqlite3
 
-    from orchestration.local_airflow import stop_process_tree
-
     day = f"{logical_date.isoformat()}T06:00:00+00:00"
     database = Path(env["AIRFLOW_HOME"]) / "airflow.db"
-    query = "select state from dag_run where dag_id = 'spotify_dbt' and logical_date like ?"
+    query = "select state from dag_run where dag_id = ? and logical_date like ?"
     started = time.perf_counter()
-    airflow = str(Path(sys.executable).parent / "airflow")
     process = subprocess.Popen(
-        [airflow, "dags", "test", "--use-executor", "spotify_dbt", day],
+        [airflow_bin(), "dags", "test", "--use-executor", DBT_DAG_ID, day],
         env=env,
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
@@ -236,13 +225,13 @@ def dag_run(env: dict[str, str], logical_date: date) -> float:
     while process.poll() is None:
         time.sleep(0.2)
         with suppress(sqlite3.Error), sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            state = db.execute(query, [f"{logical_date.isoformat()} 06:00%"]).fetchone()
+            state = db.execute(query, [DBT_DAG_ID, f"{logical_date.isoformat()} 06:00%"]).fetchone()
             if state and state[0] in ("success", "failed"):
                 ended = ended or time.perf_counter()
                 if state[0] == "failed":
                     sys.exit(f"spotify_dbt failed under `airflow dags test`; see {database}")
         if ended and time.perf_counter() - ended > 30:
-            stop_process_tree(process)
+            stop_process_tree([process])
             print(f"    (dags test for {logical_date} hung after its run ended: stopped)")
             return ended - started
     if process.returncode != 0:
@@ -258,7 +247,7 @@ def dag_figures(raw: Path, runs: Path, days: list[date]) -> dict[str, object]:
     started = time.perf_counter()
     import_times = dagbag_import_seconds()
     env = airflow_home(dag_dir)
-    with api_server(env):
+    with ApiServer(env):
         print(f"  DagBag import and Airflow set up: {time.perf_counter() - started:.1f}s")
         figures: dict[str, object] = {"dagbag": import_times, "fresh": [], "daily": []}
         # Two samples of each (one run varies by a second or two on a busy machine): the
@@ -335,7 +324,7 @@ def daily_builds(raw: Path, work: Path, history: list[date], new: list[date]) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_work = Path(os.environ.get("DATA_DIR") or REPO_ROOT / "data") / "bench"
+    default_work = Path(paths.data_dir()) / "bench"
     parser.add_argument("--workdir", type=Path, default=default_work)
     parser.add_argument("--history", type=int, default=365)
     parser.add_argument("--artists", type=int, default=1000)
@@ -396,6 +385,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {spent:.1f}s")
     big = daily_builds(big_raw, runs / "big", big_days[:-1], big_days[-1:])
 
+    # The sandbox itself (formerly a test that could not fail): requests per second served.
+    from ingestion.sandbox.bench import measure
+
+    with SandboxServer() as server:
+        sandbox_rate = measure(server, requests_total=2000, threads=4)
+
     week_daily, year_daily = statistics.median(week), statistics.median(year)
     print()
     print(f"spotify warehouse bench ({os.cpu_count()} cores), plain `dbt build` wall times")
@@ -415,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
         f"  daily build, {len(ids)} artists, {args.artist_days} days: {big[0]:6.1f}s "
         "(target < 60s on 2 cores)"
     )
+    print(f"  sandbox on loopback: {sandbox_rate:,.0f} requests/s (4 threads; no target)")
     print_dag_figures(dag)
 
 

@@ -1,6 +1,6 @@
 """`make run` and `make airflow`: the pipeline through a real local Airflow.
 
-`python -m orchestration run [--days 7]`:
+`python -m tooling run [--days 7]`:
   start `airflow standalone` with AIRFLOW_HOME=<repo>/.airflow (SQLite, LocalExecutor, this
   project's DAGs only), trigger `spotify_ingest` for the last N days (oldest first), let the
   scheduler run `spotify_dbt` on the published days' Asset events, wait until every ingest run
@@ -8,7 +8,7 @@
   or Ctrl-C),
   then print a summary read from the warehouse. Exits non-zero, with the failing task's log
   tail, when a run fails.
-`python -m orchestration airflow`:
+`python -m tooling airflow`:
   the same Airflow in the foreground, for the UI; prints the URL and the admin password.
 
 Ports: AIRFLOW_PORT (default 8080); the execution API URL follows it.
@@ -25,13 +25,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from orchestration.assets import MART_MODELS, REPO_ROOT, data_dir, duckdb_path
-from orchestration.local_airflow import AirflowClient, AirflowError, HomeInUseError, LocalAirflow
-
-INGEST_DAG = "spotify_ingest"
-DBT_DAG = "spotify_dbt"
-PUBLISHED_DAYS_ASSET = "raw_published_days"  # one event per complete day; schedules spotify_dbt
-SCHEDULE_HOUR = 6  # spotify_ingest's daily tick, 06:00 UTC (dags/spotify_ingest.py)
+from ingestion.paths import REPO_ROOT, data_dir
+from ingestion.raw_writer import skipped_artists
+from orchestration.assets import (
+    DBT_DAG_ID,
+    INGEST_DAG_ID,
+    MART_MODELS,
+    PUBLISHED_DAYS_ASSET,
+    SCHEDULE_HOUR,
+)
+from tooling.airflow_client import TERMINAL_RUN_STATES, AirflowClient, AirflowError
+from tooling.airflow_process import AirflowProcesses, HomeInUseError
+from tooling.local_airflow import LocalAirflow
 
 
 def default_home() -> Path:
@@ -62,25 +67,21 @@ def logical_dates(days: int, now: datetime | None = None) -> list[datetime]:
     return dates
 
 
-def _parse_ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _raise_on_sigterm() -> None:
+def raise_on_sigterm() -> None:
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, handler)
 
 
-def _build_started(api: AirflowClient, run: dict) -> datetime | None:
-    for ti in api.task_instances(DBT_DAG, run["dag_run_id"]):
-        if ti["task_id"] == "dbt_build" and ti["start_date"]:
-            return _parse_ts(ti["start_date"])
+def _build_started(api: AirflowClient, run) -> datetime | None:
+    for ti in api.task_instances_of(DBT_DAG_ID, run.dag_run_id):
+        if ti.task_id == "dbt_build" and ti.start_date:
+            return ti.start_date
     return None
 
 
-def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list[dict]:
+def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list:
     """Wait until a dbt run whose `dbt build` started after the last published day's event (so
     it loaded every day published so far) has finished and no dbt run is busy; return the dbt
     runs created since `since`, oldest first.
@@ -90,43 +91,39 @@ def wait_for_dbt(api: AirflowClient, since: datetime, *, timeout: float) -> list
     though that run's `dbt build` loads every published day.
     """
     events = api.asset_events(
-        asset_id=api.asset_id(PUBLISHED_DAYS_ASSET),
-        timestamp_gte=since.isoformat(),
-        source_dag_id=INGEST_DAG,
+        PUBLISHED_DAYS_ASSET, timestamp_gte=since, source_dag_id=INGEST_DAG_ID
     )
     if not events:
         raise AirflowError("the ingest runs succeeded but published no day")
-    last_event = max(_parse_ts(e["timestamp"]) for e in events)
+    last_event = max(e.timestamp for e in events)
     deadline = time.monotonic() + timeout
     while True:
-        runs = [r for r in api.runs(DBT_DAG) if _parse_ts(r["run_after"]) >= since]
-        busy = [r for r in runs if r["state"] not in ("success", "failed")]
+        runs = api.runs(DBT_DAG_ID, run_after_gte=since)
+        busy = [r for r in runs if r.state not in TERMINAL_RUN_STATES]
         if not busy:
             built = (_build_started(api, r) for r in reversed(runs))
             if any(b is not None and b >= last_event for b in built):
                 return runs
-            if any(r["state"] == "failed" for r in runs) and not api.queued_asset_events(DBT_DAG):
+            if any(r.state == "failed" for r in runs) and not api.queued_asset_events(DBT_DAG_ID):
                 return runs  # failed, and nothing more to come: report it
         if time.monotonic() > deadline:
+            states = [(r.dag_run_id, str(r.state.value)) for r in runs]
             raise AirflowError(
-                f"{DBT_DAG} did not build every raw snapshot within {timeout:.0f}s "
-                f"(runs: {[(r['dag_run_id'], r['state']) for r in runs]})"
+                f"{DBT_DAG_ID} did not build every raw snapshot within {timeout:.0f}s "
+                f"(runs: {states})"
             )
         time.sleep(2)
 
 
-def run_pipeline(
-    days: int, *, home: Path, port: int, timeout: float, airflow: Any = None
-) -> dict[str, Any]:
-    """Drive one `make run`; return what the summary needs. Raises AirflowError on failure.
-
-    `airflow`: the Airflow to start and drive (default `LocalAirflow`, i.e. standalone);
-    `make run-distributed` passes an `orchestration.distributed.DistributedAirflow`."""
+def run_pipeline(airflow: AirflowProcesses, days: int, *, timeout: float) -> dict[str, Any]:
+    """Drive one `make run` on `airflow` (a `LocalAirflow`, or a `DistributedAirflow` for
+    `make run-distributed`); return what the summary needs. Raises AirflowError on failure."""
     started = time.monotonic()
-    if airflow is None:
-        airflow = LocalAirflow(home, port, output=home / "standalone.log")
-    output = airflow.output
-    print(f"Starting Airflow (home {home}, port {port}, output in {output}) ...", flush=True)
+    output = getattr(airflow, "output", None) or airflow.logs
+    print(
+        f"Starting Airflow (home {airflow.home}, port {airflow.port}, output in {output}) ...",
+        flush=True,
+    )
     with airflow:
         api = airflow.client
         print(f"Airflow is up after {time.monotonic() - started:.0f}s: {airflow.url}", flush=True)
@@ -134,28 +131,57 @@ def run_pipeline(
         dates = logical_dates(days)
         run_ids = []
         for logical_date in dates:
-            run_ids.append(api.trigger(INGEST_DAG, logical_date))
-        print(f"Triggered {INGEST_DAG} for {dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}", flush=True)
-        ingest = api.wait_for_runs(INGEST_DAG, run_ids, timeout=timeout)
-        failed = [run_id for run_id, run in ingest.items() if run["state"] != "success"]
+            run_ids.append(api.trigger(INGEST_DAG_ID, logical_date))
+        print(
+            f"Triggered {INGEST_DAG_ID} for {dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}", flush=True
+        )
+        ingest = api.wait_for_runs(INGEST_DAG_ID, run_ids, timeout=timeout)
+        failed = [run_id for run_id, run in ingest.items() if run.state != "success"]
         if failed:
             raise AirflowError(
-                "\n\n".join(api.failure_report(INGEST_DAG, run_id) for run_id in failed)
+                "\n\n".join(api.failure_report(INGEST_DAG_ID, run_id) for run_id in failed)
             )
-        print(f"{len(run_ids)} {INGEST_DAG} runs succeeded; waiting for {DBT_DAG} ...", flush=True)
+        print(
+            f"{len(run_ids)} {INGEST_DAG_ID} runs succeeded; waiting for {DBT_DAG_ID} ...",
+            flush=True,
+        )
         dbt_runs = wait_for_dbt(api, since, timeout=timeout)
-        failed = [r["dag_run_id"] for r in dbt_runs if r["state"] != "success"]
+        failed = [r.dag_run_id for r in dbt_runs if r.state != "success"]
         if failed:
             raise AirflowError(
-                "\n\n".join(api.failure_report(DBT_DAG, run_id) for run_id in failed)
+                "\n\n".join(api.failure_report(DBT_DAG_ID, run_id) for run_id in failed)
             )
-        print(f"{len(dbt_runs)} {DBT_DAG} run(s) succeeded; stopping Airflow ...", flush=True)
+        print(f"{len(dbt_runs)} {DBT_DAG_ID} run(s) succeeded; stopping Airflow ...", flush=True)
     return {
         "dates": [d.date().isoformat() for d in dates],
         "ingest_runs": len(run_ids),
         "dbt_runs": len(dbt_runs),
         "seconds": time.monotonic() - started,
     }
+
+
+def run_and_report(airflow: AirflowProcesses, *, days: int, timeout: float, label: str) -> int:
+    """`make run` / `make run-distributed`: the pipeline on `airflow`, then the summary; the
+    exit status (1 on failure, 130 on Ctrl-C)."""
+    try:
+        run = run_pipeline(airflow, days, timeout=timeout)
+    except HomeInUseError as error:
+        print(f"{label} refused: {error}", file=sys.stderr)
+        return 1
+    except AirflowError as error:
+        output = getattr(airflow, "output", None) or airflow.logs
+        print(f"\n{label} FAILED:\n{error}", file=sys.stderr)
+        print(f"(Airflow output: {output}; task logs: {airflow.home / 'logs'})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted: every Airflow process stopped.", file=sys.stderr)
+        return 130
+    wh = warehouse_summary(airflow.env["DUCKDB_PATH"], run["dates"])
+    print_summary(run, wh, airflow)
+    if wh["missing_dates"] or "fact_track_popularity" in wh["missing_marts"]:
+        print(f"{label} FAILED: fact_track_popularity lacks {wh['missing_dates']}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def warehouse_summary(path: str, expected_dates: list[str]) -> dict[str, Any]:
@@ -203,7 +229,7 @@ def warehouse_summary(path: str, expected_dates: list[str]) -> dict[str, Any]:
     }
 
 
-def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
+def print_summary(run: dict[str, Any], wh: dict[str, Any], airflow: AirflowProcesses) -> None:
     print()
     print("=" * 72)
     print(
@@ -212,7 +238,7 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
     )
     if run["dbt_runs"] < run["ingest_runs"]:
         print(
-            f"  (fewer dbt runs than ingest runs on purpose: {DBT_DAG} runs one build at a time "
+            f"  (fewer dbt runs than ingest runs on purpose: {DBT_DAG_ID} runs one build at a time "
             "and each build loads every day written before it starts, so the days ingested "
             "while a build is busy share the next one)"
         )
@@ -221,8 +247,6 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
         f"Days loaded in fact_track_popularity: {len(dates)}"
         + (f" ({dates[0]} .. {dates[-1]})" if dates else "")
     )
-    from ingestion.raw_writer import skipped_artists
-
     for artist_id, days in skipped_artists(data_dir()).items():
         print(
             f"Artist {artist_id} skipped on {len(days)} day(s) ({days[0]} .. {days[-1]}): the API "
@@ -240,11 +264,11 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
         pop = f"popularity {start} -> {end} ({change:+d})" if change is not None else ""
         rank = f"rank change {rank_change:+d}" if rank_change is not None else ""
         print(f"  {i}. {track} - {artist}  {pop}  {rank}".rstrip())
-    print(f"DuckDB warehouse: {duckdb_path()}")
-    print(f"Marts (Parquet): {os.path.join(data_dir(), 'marts')}")
+    print(f"DuckDB warehouse: {airflow.env['DUCKDB_PATH']}")
+    print(f"Marts (Parquet): {os.path.join(airflow.env['DATA_DIR'], 'marts')}")
     docs = default_port("DOCS_PORT", 8081)
     dashboard = default_port("DASHBOARD_PORT", 8501)
-    print(f"Airflow UI:  make airflow     -> http://localhost:{port}  (user admin)")
+    print(f"Airflow UI:  make airflow     -> http://localhost:{airflow.port}  (user admin)")
     print(f"dbt docs:    make docs        -> http://127.0.0.1:{docs}")
     address = os.environ.get("DASHBOARD_ADDRESS") or "127.0.0.1"
     print(f"Dashboard:   make dashboard   -> http://{address}:{dashboard}")
@@ -252,35 +276,14 @@ def print_summary(run: dict[str, Any], wh: dict[str, Any], port: int) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _raise_on_sigterm()
+    raise_on_sigterm()
     home = Path(args.home).resolve()
-    try:
-        run = run_pipeline(args.days, home=home, port=args.port, timeout=args.timeout)
-    except HomeInUseError as error:
-        print(f"make run refused: {error}", file=sys.stderr)
-        return 1
-    except AirflowError as error:
-        print(f"\nmake run FAILED:\n{error}", file=sys.stderr)
-        print(
-            f"(Airflow output: {home / 'standalone.log'}; task logs: {home / 'logs'})",
-            file=sys.stderr,
-        )
-        return 1
-    except KeyboardInterrupt:
-        print("\nInterrupted: Airflow stopped.", file=sys.stderr)
-        return 130
-    wh = warehouse_summary(duckdb_path(), run["dates"])
-    print_summary(run, wh, args.port)
-    if wh["missing_dates"] or "fact_track_popularity" in wh["missing_marts"]:
-        print(
-            f"make run FAILED: fact_track_popularity lacks {wh['missing_dates']}", file=sys.stderr
-        )
-        return 1
-    return 0
+    airflow = LocalAirflow(home, args.port, output=home / "standalone.log")
+    return run_and_report(airflow, days=args.days, timeout=args.timeout, label="make run")
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
-    _raise_on_sigterm()
+    raise_on_sigterm()
     home = Path(args.home).resolve()
     try:
         with LocalAirflow(home, args.port) as airflow:
@@ -308,7 +311,7 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration",
+        prog="python -m tooling",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

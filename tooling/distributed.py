@@ -10,11 +10,12 @@ Postgres (Debian's `postgresql`) holds Airflow's metadata and Celery's results, 
 so nothing collides with a system cluster or another developer's. Debian's Postgres refuses to
 run as root: as root the cluster belongs to the `postgres` user (`setpriv`). Each Airflow
 component is its own process (not `airflow standalone`); the workers and their queues come from
-`orchestration.celery_settings`, which docker-compose.yml is checked against.
+`orchestration.celery_settings`, which docker-compose.yml is checked against. Starting, waiting
+and stopping are `tooling.airflow_process`'s, as for `make run`.
 
-`python -m orchestration.distributed run [--days 7]` drives the same 7-day pipeline as `make run`
-(`orchestration.pipeline.run_pipeline`) and prints the same summary;
-`python -m orchestration.distributed bench` times it with LocalExecutor and with Celery, on the
+`python -m tooling.distributed run [--days 7]` drives the same 7-day pipeline as `make run`
+(`tooling.pipeline.run_pipeline`) and prints the same summary;
+`python -m tooling.distributed bench` times it with LocalExecutor and with Celery, on the
 default roster and on a 200-artist one, in one run (`make bench-distributed`).
 """
 
@@ -29,29 +30,27 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import requests
-
-from orchestration.assets import REPO_ROOT
+from ingestion.paths import REPO_ROOT
 from orchestration.celery_settings import (
     WORKERS,
     Worker,
     celery_environment,
     worker_environment,
 )
-from orchestration.local_airflow import (
-    AirflowClient,
+from tooling import pipeline
+from tooling.airflow_process import (
+    DAG_IDS,
     AirflowError,
-    HomeLock,
-    airflow_environment,
+    AirflowProcesses,
     free_port,
+    isolated_environment,
     port_in_use,
+    tail,
 )
 
 DB_USER = "airflow"
@@ -143,7 +142,7 @@ class Service:
             if self.process.poll() is not None:
                 raise ServiceError(
                     f"{self.name} exited with {self.process.returncode}; see {self.log_file}:\n"
-                    + _tail(self.log_file)
+                    + tail(self.log_file)
                 )
             if time.monotonic() > deadline:
                 raise ServiceError(
@@ -166,11 +165,6 @@ class Service:
             process.wait(timeout=10)
 
     stop_signal = signal.SIGTERM
-
-    def restart(self) -> None:
-        """Stop, then start again on the same port and data (a fault test, a config change)."""
-        self.stop()
-        self.start()
 
 
 class Postgres(Service):
@@ -291,19 +285,14 @@ class Redis(Service):
             return False
 
 
-def _tail(path: Path, lines: int = 30) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-class DistributedAirflow:
+class DistributedAirflow(AirflowProcesses):
     """Postgres, Redis, then `airflow db migrate`, the api-server, scheduler, dag-processor,
     triggerer and one Celery worker per `celery_settings.WORKERS`, each a process (and process
-    group) of its own, their output in `<home>/logs/<component>.log`. Stopped (everything it
-    started, by PID) on exit. Same interface as `LocalAirflow`: `.client`, `.url`, `.env`."""
+    group) of its own, their output in `<home>/logs/<component>.log`. Up once the scheduler is
+    healthy and every worker answers a ping."""
 
     COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+    port_hint = "AIRFLOW_PORT=8090 make run-distributed"
 
     def __init__(
         self,
@@ -315,149 +304,76 @@ class DistributedAirflow:
         extra_env: Mapping[str, str] | None = None,
         base_env: Mapping[str, str] | None = None,
         workers: Iterable[Worker] = WORKERS,
-        dag_ids: Iterable[str] = ("spotify_ingest", "spotify_dbt"),
+        dag_ids: Iterable[str] = DAG_IDS,
         start_timeout: float = 240,
         postgres_dir: str | os.PathLike | None = None,
     ) -> None:
-        self.home = Path(home).resolve()
-        self.home.mkdir(parents=True, exist_ok=True)  # before choosing the Postgres folder
-        self.port = port or free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.logs = self.home / "logs"
-        self.output = self.logs  # where run_pipeline's messages point
+        home = Path(home).resolve()
+        home.mkdir(parents=True, exist_ok=True)  # before choosing the Postgres folder
         self.postgres = Postgres(
-            Path(postgres_dir) if postgres_dir else postgres_data_dir(self.home),
-            self.logs / "postgres.log",
+            Path(postgres_dir) if postgres_dir else postgres_data_dir(home),
+            home / "logs" / "postgres.log",
         )
-        self.redis = Redis(self.home / "redis", self.logs / "redis.log")
+        self.redis = Redis(home / "redis", home / "logs" / "redis.log")
         self.workers = list(workers)
-        self.dag_ids = list(dag_ids)
-        self.start_timeout = start_timeout
-        self.env = airflow_environment(
-            self.home,
-            self.port,
+        super().__init__(
+            home,
+            port,
             data_dir=data_dir,
             duckdb_path=duckdb_path,
             base_env=base_env,
-            extra={
+            extra_env={
                 **celery_environment(database_url=self.postgres.url, broker_url=self.redis.url),
                 # One api-server worker process: 2 cores here (default 4).
                 "AIRFLOW__API__WORKERS": "1",
                 **(extra_env or {}),
             },
+            dag_ids=dag_ids,
+            start_timeout=start_timeout,
         )
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.client: AirflowClient | None = None
-        self.password: str | None = None
-        self._log_files: list = []
-        self.lock = HomeLock(self.home)
+        self.output = self.logs  # where the pipeline's messages point
 
-    @property
-    def password_file(self) -> Path:
-        return self.home / "simple_auth_manager_passwords.json.generated"
-
-    def __enter__(self) -> DistributedAirflow:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    # --- start ----------------------------------------------------------------------------------
-    def start(self) -> None:
-        self.lock.acquire()  # first: a second run must not touch this one's home
-        if port_in_use(self.port):
-            raise AirflowError(
-                f"port {self.port} is already in use: stop what uses it or pick another "
-                "(AIRFLOW_PORT=8090 make run-distributed)"
-            )
-        self.home.mkdir(parents=True, exist_ok=True)
+    # --- the lifecycle's hooks -------------------------------------------------------------------
+    def launch(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        Path(self.env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         self.postgres.start()
         self.redis.start()
         self._migrate()
         for component in self.COMPONENTS:
-            self._spawn(component, [component])
+            self.spawn_component(component, [component])
         for worker in self.workers:
-            self._spawn(worker.name, worker.command(), worker_environment(worker))
-        self._wait_until_up()
-        self.client.ensure_pool()
-        self.client.wait_for_dags(self.dag_ids, timeout=self.start_timeout)
-        for dag_id in self.dag_ids:
-            self.client.unpause(dag_id)
+            self.spawn_component(worker.name, worker.command(), worker_environment(worker))
+
+    def ready(self) -> bool:
+        return {w.name for w in self.workers} <= self.ready_workers()
+
+    def stop_services(self) -> None:
+        self.redis.stop()
+        self.postgres.stop()
 
     def _migrate(self) -> None:
-        log = self.logs / "db-migrate.log"
-        with open(log, "ab") as out:
-            result = subprocess.run(
-                [self._airflow, "db", "migrate"],
-                env=self.env,
-                cwd=REPO_ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                timeout=self.start_timeout,
-                check=False,
-            )
-        if result.returncode != 0:
-            raise AirflowError(f"airflow db migrate failed; see {log}:\n{_tail(log)}")
+        migrate = self.spawn("db-migrate", ["db", "migrate"])
+        try:
+            migrate.wait(timeout=self.start_timeout)
+        except subprocess.TimeoutExpired:
+            raise AirflowError(f"airflow db migrate did not end; see {self.logs}") from None
+        self.processes.pop("db-migrate")
+        if migrate.returncode != 0:
+            log = self.log_of("db-migrate")
+            raise AirflowError(f"airflow db migrate failed; see {log}:\n{tail(log)}")
 
-    @property
-    def _airflow(self) -> str:
-        return os.path.join(os.path.dirname(sys.executable), "airflow")
-
-    def _spawn(self, name: str, args: list[str], extra: Mapping[str, str] | None = None) -> None:
-        env = dict(self.env)
+    def spawn_component(
+        self, name: str, args: list[str], extra: Mapping[str, str] | None = None
+    ) -> None:
         # Each process serves its logs on a free port of its own (the defaults, 8793 and 8794,
         # would collide between the two workers and with any other Airflow on the machine).
-        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(free_port())
-        env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(free_port())
-        env.update(extra or {})
-        out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._log_files.append(out)
-        self.processes[name] = subprocess.Popen(
-            [self._airflow, *args],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped or killed as a whole
-        )
-
-    def _check_alive(self) -> None:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                raise AirflowError(
-                    f"airflow {name} exited with {process.returncode}; see "
-                    f"{self.logs / (name + '.log')}:\n{_tail(self.logs / (name + '.log'))}"
-                )
-
-    def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        expected = {w.name for w in self.workers}
-        while True:
-            self._check_alive()
-            if self.client is None and self.password_file.exists():
-                with contextlib.suppress(requests.RequestException, AirflowError, ValueError):
-                    password = json.loads(self.password_file.read_text())["admin"]
-                    health = requests.get(f"{self.url}/api/v2/monitor/health", timeout=5).json()
-                    if health.get("scheduler", {}).get("status") == "healthy":
-                        self.password = password
-                        self.client = AirflowClient(self.url, "admin", password)
-            if self.client is not None and expected <= self.ready_workers():
-                return
-            if time.monotonic() > deadline:
-                raise AirflowError(
-                    f"distributed Airflow not up after {self.start_timeout:.0f}s "
-                    f"(workers answering: {sorted(self.ready_workers())}); see {self.logs}"
-                )
-            time.sleep(1)
+        env = {
+            **self.env,
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            **(extra or {}),
+        }
+        self.spawn(name, args, env=env)
 
     # --- Celery ---------------------------------------------------------------------------------
     def celery(self):
@@ -481,89 +397,6 @@ class DistributedAirflow:
     def ready_workers(self) -> set[str]:
         return set(self.worker_nodes())
 
-    def active_tasks(self) -> dict[str, list[dict]]:
-        """Worker name -> the Celery tasks it is running now (each with its Airflow workload)."""
-        app = self.celery()
-        try:
-            active = app.control.inspect(timeout=1.0).active() or {}
-        finally:
-            app.close()
-        return {node.split("@", 1)[0]: tasks for node, tasks in active.items()}
-
-    def start_worker(self, name: str) -> None:
-        """(Re)start one worker of `self.workers`, e.g. after it died: a machine coming back."""
-        worker = next(w for w in self.workers if w.name == name)
-        old = self.processes.get(name)
-        if old is not None and old.poll() is None:
-            raise AirflowError(f"worker {name} is still running (PID {old.pid})")
-        self._spawn(worker.name, worker.command(), worker_environment(worker))
-
-    def kill_worker(self, name: str) -> list[int]:
-        """SIGKILL a worker and every process under it, as if its machine died; return PIDs."""
-        import psutil
-
-        process = self.processes[name]
-        try:
-            family = [psutil.Process(process.pid)]
-            family += family[0].children(recursive=True)
-        except psutil.NoSuchProcess:
-            family = []
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        for proc in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
-        psutil.wait_procs(family, timeout=10)
-        process.wait(timeout=10)
-        return [p.pid for p in family]
-
-    # --- stop -----------------------------------------------------------------------------------
-    def stop(self, timeout: float = 30) -> None:
-        """Stop every Airflow process (SIGTERM to each process group, SIGKILL what is left after
-        `timeout`), then Redis and Postgres. Safe to call twice; a second Ctrl-C while stopping
-        is ignored so nothing is left behind."""
-        masked = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if masked else None
-        try:
-            processes, self.processes = list(self.processes.values()), {}
-            stop_process_groups(processes, timeout=timeout)
-            self.redis.stop()
-            self.postgres.stop()
-        finally:
-            if masked:
-                signal.signal(signal.SIGINT, previous)
-            for out in self._log_files:
-                out.close()
-            self._log_files = []
-            self.lock.release()
-
-
-def stop_process_groups(processes: list[subprocess.Popen], *, timeout: float = 30) -> None:
-    """SIGTERM every process, its group and its descendants at once; SIGKILL the rest later."""
-    import psutil
-
-    family = []
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            parent = psutil.Process(process.pid)
-            family += [parent, *parent.children(recursive=True)]
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGTERM)
-    for proc in family:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.terminate()
-    _, alive = psutil.wait_procs(family, timeout=timeout)
-    for process in processes:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-    for proc in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-    psutil.wait_procs(alive, timeout=5)
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-
 
 # --- command line -------------------------------------------------------------------------------
 def default_home() -> Path:
@@ -571,31 +404,11 @@ def default_home() -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orchestration import pipeline
-
-    pipeline._raise_on_sigterm()
-    home = Path(args.home).resolve()
-    airflow = DistributedAirflow(home, args.port)
-    try:
-        run = pipeline.run_pipeline(
-            args.days, home=home, port=airflow.port, timeout=args.timeout, airflow=airflow
-        )
-    except AirflowError as error:
-        print(f"\nmake run-distributed FAILED:\n{error}", file=sys.stderr)
-        print(f"(component logs: {airflow.logs}; task logs: {home / 'logs'})", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nInterrupted: every process stopped.", file=sys.stderr)
-        return 130
-    wh = pipeline.warehouse_summary(airflow.env["DUCKDB_PATH"], run["dates"])
-    pipeline.print_summary(run, wh, airflow.port)
-    if wh["missing_dates"] or "fact_track_popularity" in wh["missing_marts"]:
-        print(
-            f"make run-distributed FAILED: fact_track_popularity lacks {wh['missing_dates']}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    pipeline.raise_on_sigterm()
+    airflow = DistributedAirflow(args.home, args.port)
+    return pipeline.run_and_report(
+        airflow, days=args.days, timeout=args.timeout, label="make run-distributed"
+    )
 
 
 def _roster_env(server, artists: int, folder: Path) -> dict[str, str]:
@@ -614,6 +427,9 @@ def _roster_env(server, artists: int, folder: Path) -> dict[str, str]:
         "SPOTIFY_API_BASE_URL": server.api_base_url,
         "SPOTIFY_TOKEN_URL": server.token_url,
         "SPOTIFY_REQUESTS_PER_30S": "100000",
+        # This bench times Spotify's extraction per executor; with credentials set, the open
+        # signals would default to the real Deezer service, unreachable here.
+        "OPEN_SIGNALS": "off",
     }
 
 
@@ -621,13 +437,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Wall time of the `make run` pipeline (Airflow start included) per executor and roster,
     each from an empty DATA_DIR and AIRFLOW_HOME, in one run on this machine."""
     from ingestion.sandbox import SandboxServer
-    from orchestration import pipeline
-    from orchestration.local_airflow import LocalAirflow
+    from tooling.local_airflow import LocalAirflow
 
-    pipeline._raise_on_sigterm()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):  # each run has its own
-        base.pop(name, None)
+    pipeline.raise_on_sigterm()
+    base = isolated_environment()  # each run has its own DATA_DIR, home and roster
     results = []
     with SandboxServer(extra_artists=max(args.artists, 0)) as server:
         for roster in ("default", args.artists):
@@ -638,26 +451,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 env = {**base, **extra}
                 home, data = work / "home", work / "data"
                 if executor == "LocalExecutor":
-                    # Log servers on free ports: 8793/8794 may be another Airflow's.
-                    ports = {
-                        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-                        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-                    }
                     airflow = LocalAirflow(
-                        home,
-                        free_port(),
-                        data_dir=data,
-                        base_env=env,
-                        extra_env=ports,
-                        output=home / "out.log",
+                        home, free_port(), data_dir=data, base_env=env, output=home / "out.log"
                     )
                 else:
                     airflow = DistributedAirflow(home, data_dir=data, base_env=env)
                 print(f"\n--- {executor}, roster {roster} ({work})", flush=True)
                 try:
-                    run = pipeline.run_pipeline(
-                        args.days, home=home, port=airflow.port, timeout=3600, airflow=airflow
-                    )
+                    run = pipeline.run_pipeline(airflow, args.days, timeout=3600)
                 finally:
                     if not args.keep:
                         shutil.rmtree(work, ignore_errors=True)
@@ -677,7 +478,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.distributed",
+        prog="python -m tooling.distributed",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

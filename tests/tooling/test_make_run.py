@@ -1,4 +1,4 @@
-"""`make run` as a user meets it: the real `python -m orchestration run` (Airflow standalone,
+"""`make run` as a user meets it: the real `python -m tooling run` (Airflow standalone,
 scheduler, asset-triggered dbt) under a clock faked to 03:00 UTC for the whole process tree,
 while a second `make run` of the same clone is refused and the default log-server ports are
 taken by someone else."""
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -19,20 +18,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from orchestration.assets import REPO_ROOT
-from orchestration.local_airflow import HomeLock, free_port
+from ingestion.paths import REPO_ROOT
+from tooling.airflow_process import HomeLock, free_port, isolated_environment
 
 pytestmark = pytest.mark.e2e
 
-DAYS = 3
+DAYS = 2  # yesterday at its 06:00 tick, today at midnight (06:00 is still ahead)
 RUN_TIMEOUT = 600  # seconds for the whole `make run`; before the fix today's run never starts
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
-    env.pop("DUCKDB_PATH", None)
-    env.update(extra)
-    return env
 
 
 @contextlib.contextmanager
@@ -71,12 +63,12 @@ def test_make_run_before_six_utc_loads_every_day_and_refuses_a_second_run(tmp_pa
     home, data = tmp_path / "airflow", tmp_path / "data"
     today = datetime.now(UTC).date()
     faked = f"@{today:%Y-%m-%d} 03:00:00"
-    env = _clean_env(
+    env = isolated_environment(
         DATA_DIR=str(data),
         TZ="UTC",
         FAKETIME_DONT_RESET="1",  # children go on from the parent's faked time, not 03:00 again
     )
-    command = [sys.executable, "-m", "orchestration", "--home", str(home)]
+    command = [sys.executable, "-m", "tooling", "--home", str(home)]
     run_args = ["run", "--days", str(DAYS), "--timeout", str(RUN_TIMEOUT)]
     log = tmp_path / "make-run.log"
     with _occupied(8793, 8794), open(log, "w") as out:

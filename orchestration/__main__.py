@@ -1,3 +1,0 @@
-from orchestration.pipeline import main
-
-raise SystemExit(main())

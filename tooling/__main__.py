@@ -1,0 +1,3 @@
+from tooling.pipeline import main
+
+raise SystemExit(main())
