@@ -236,6 +236,17 @@ def _not_json(status: int) -> Verdict:
 
 
 # --- Deezer -------------------------------------------------------------------------------------
+def judge_status(status: int) -> Verdict:
+    """What the HTTP status alone says, for an answer with no error in its body (both APIs)."""
+    if status == 429:
+        return Verdict("quota", "HTTP 429")
+    if status >= 500:
+        return Verdict("transient", f"HTTP {status}")
+    if status >= 400:
+        return Verdict("refused", f"HTTP {status}")
+    return Verdict("ok")
+
+
 def judge_deezer(status: int, body: Any) -> Verdict:
     """Deezer answers errors with HTTP 200 and {"error": {"type", "message", "code"}}."""
     if not isinstance(body, dict):
@@ -251,13 +262,7 @@ def judge_deezer(status: int, body: Any) -> Verdict:
         if code == 700:
             return Verdict("transient", said)
         return Verdict("refused", f"Deezer answered {said}")
-    if status == 429:
-        return Verdict("quota", "HTTP 429")
-    if status >= 500:
-        return Verdict("transient", f"HTTP {status}")
-    if status >= 400:
-        return Verdict("refused", f"HTTP {status}")
-    return Verdict("ok")
+    return judge_status(status)
 
 
 class DeezerClient:
@@ -308,13 +313,7 @@ def judge_lastfm(status: int, body: Any) -> Verdict:
             return Verdict("transient", said)
         hint = ": check LASTFM_API_KEY" if code in LASTFM_REFUSED else ""
         return Verdict("refused", f"Last.fm answered {said}{hint}")
-    if status == 429:
-        return Verdict("quota", "HTTP 429")
-    if status >= 500:
-        return Verdict("transient", f"HTTP {status}")
-    if status >= 400:
-        return Verdict("refused", f"HTTP {status}")
-    return Verdict("ok")
+    return judge_status(status)
 
 
 class LastfmClient:
