@@ -116,7 +116,7 @@ def spotify_ingest():
     def extract_albums(
         planned: dict, artists: dict, top_tracks: dict, playlists: dict, **context
     ) -> dict:
-        from orchestration.assets import data_dir
+        from ingestion.paths import data_dir
         from orchestration.ingest import event_extra, write_run_summary
         from orchestration.run_request import remove_staging, run_planned_step, staging_dir
 

@@ -19,12 +19,10 @@ from pathlib import PurePath
 
 from airflow.sdk import Asset
 
-from ingestion.paths import data_dir, duckdb_path
+from ingestion.paths import data_dir
 from ingestion.raw_writer import RAW_ENTITIES
 from ingestion.settings import OPEN_SIGNAL_SOURCES
 from warehouse.models import MART_MODELS
-
-__all__ = ["MART_MODELS", "data_dir", "duckdb_path"]
 
 INGEST_DAG_ID = "spotify_ingest"
 DBT_DAG_ID = "spotify_dbt"

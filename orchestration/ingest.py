@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from orchestration.assets import LASTFM_CONN_ID, SPOTIFY_CONN_ID, data_dir
+from ingestion.paths import data_dir
+from orchestration.assets import LASTFM_CONN_ID, SPOTIFY_CONN_ID
 
 log = logging.getLogger(__name__)
 

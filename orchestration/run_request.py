@@ -197,8 +197,8 @@ def run_planned_step(
 ) -> dict[str, Any]:
     """One extraction step as `planned`; for a subset, extracted into the run's staging folder
     and merged into the day's raw file."""
+    from ingestion.paths import data_dir
     from ingestion.raw_writer import SUBSET_ENTITIES, merge_artist_subset
-    from orchestration.assets import data_dir
     from orchestration.ingest import run_step, spotify_settings
 
     settings, _ = spotify_settings()
@@ -230,8 +230,8 @@ def run_planned_step(
 def _stage_playlist_tracks(snapshot_date: str, staged: Path) -> None:
     """Put the day's playlist file (all playlists, written by this run's playlist step) beside
     the staged top tracks: the albums step fetches the full albums of both."""
+    from ingestion.paths import data_dir
     from ingestion.raw_writer import PLAYLIST_TRACKS, current_path, staged_path
-    from orchestration.assets import data_dir
 
     source = current_path(Path(data_dir()), PLAYLIST_TRACKS, snapshot_date)
     if source.exists():

@@ -145,7 +145,8 @@ def test_both_dags_alert_on_task_failure_and_on_a_missed_deadline(dagbag):
 
 
 def test_dbt_dag_is_scheduled_on_complete_days_and_uses_the_pool(dagbag):
-    from orchestration.assets import MART_MODELS, mart_asset, published_days_asset
+    from orchestration.assets import mart_asset, published_days_asset
+    from warehouse.models import MART_MODELS
 
     dag = dagbag.dags["spotify_dbt"]
     condition = dag.timetable.asset_condition
