@@ -18,7 +18,6 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from ingestion.errors import (
 )
 from ingestion.limiter import RollingWindowLimiter, backoff_delay
 from ingestion.settings import Settings
+from ingestion.transport_base import CountingTransport
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def endpoint_name(path: str) -> str:
     return kind
 
 
-class Transport:
+class Transport(CountingTransport):
     """Sends every request of a run; thread-safe; counts what it sends."""
 
     def __init__(
@@ -87,22 +87,10 @@ class Transport:
         sandbox: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings
-        self.session = requests.Session()
-        # A plain adapter: no urllib3 retries behind our back (they sleep a whole Retry-After).
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=4, pool_maxsize=settings.max_workers + 4, max_retries=0
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        super().__init__(settings, spare_connections=4, sleep=sleep)
         self.limiter = RollingWindowLimiter(settings.requests_per_30s)
         self.sandbox_date = sandbox_date
         self._sandbox = sandbox
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-        self.retries = 0
-        self.rate_limited = 0
         self.credentials: Credentials | None = None
         api = urlsplit(settings.api_base_url)
         self._api_origin = (api.scheme, api.netloc)
@@ -113,16 +101,6 @@ class Transport:
     def is_sandbox(self) -> bool:
         """Our own sandbox, or a server that said `X-Sandbox: 1` (a sandbox run elsewhere)."""
         return self._sandbox
-
-    def stats(self) -> dict[str, Any]:
-        with self._lock:
-            counts = dict(sorted(self.counts.items()))
-            return {
-                "requests": counts,
-                "requests_total": sum(counts.values()),
-                "retries": self.retries,
-                "rate_limited": self.rate_limited,
-            }
 
     def rebase(self, url: str) -> str:
         """Keep `next` links on the configured API host.

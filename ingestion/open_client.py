@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +38,7 @@ import requests
 from ingestion.errors import OpenSignalError, OpenSignalQuotaError, OpenSignalRefusedError
 from ingestion.limiter import RollingWindowLimiter, backoff_delay
 from ingestion.settings import Settings
+from ingestion.transport_base import CountingTransport
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class Verdict:
     detail: str = ""
 
 
-class OpenSignalTransport:
+class OpenSignalTransport(CountingTransport):
     """Sends one source's requests; thread-safe; counts what it sends."""
 
     def __init__(
@@ -108,13 +107,7 @@ class OpenSignalTransport:
     ) -> None:
         self.source = source
         self.base_url = base_url
-        self.settings = settings
-        self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=2, pool_maxsize=settings.max_workers + 2, max_retries=0
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        super().__init__(settings, spare_connections=2, sleep=sleep)
         self.window = quota[1] + QUOTA_MARGIN
         self.limiter = RollingWindowLimiter(quota[0], self.window)
         self._judge = judge
@@ -123,21 +116,6 @@ class OpenSignalTransport:
         _REDACT.secrets.update(self._secrets)
         self.sandbox_date = sandbox_date
         self.is_sandbox = False
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-        self.retries = 0
-        self.rate_limited = 0
-
-    def stats(self) -> dict[str, Any]:
-        with self._lock:
-            counts = dict(sorted(self.counts.items()))
-            return {
-                "requests": counts,
-                "requests_total": sum(counts.values()),
-                "retries": self.retries,
-                "rate_limited": self.rate_limited,
-            }
 
     def get(self, path: str, params: dict[str, str] | None = None, *, endpoint: str) -> dict:
         """The JSON object at `path`; raises NotFound, BadBody or OpenSignalError."""
