@@ -1,6 +1,6 @@
 {#-
     The movers marts' comparison: for each key of `daily` (one row per key and snapshot_date)
-    and each 7-day window of movers_windows_7d, one row with the window's dates, each label
+    and each 7-day window of int_movers_windows_7d, one row with the window's dates, each label
     column at the window's end (else at its start), each measure at both ends
     (`<name>_start`, `<name>_end`) and whether the key has a row at each end
     (`is_in_start`, `is_in_end`).
@@ -24,7 +24,7 @@
         {%- endfor %}
         bool_or({{ at_start }}) as is_in_start,
         bool_or({{ at_end }}) as is_in_end
-    from {{ ref('movers_windows_7d') }} as windows
+    from {{ ref('int_movers_windows_7d') }} as windows
     inner join {{ daily }} as daily
         on daily.snapshot_date in (windows.window_start_date, windows.window_end_date)
     group by all

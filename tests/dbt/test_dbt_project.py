@@ -738,3 +738,36 @@ def test_docs_generate_lists_every_model_with_descriptions(pipeline):
     assert {*ENTITIES, "runs"} == {
         s["name"] for s in raw_sources if s["source_name"] == "spotify_raw"
     }
+
+
+# Run on one tier: the project's tests do not depend on it.
+@pytest.mark.parametrize("pipeline", ["extended"], indirect=True)
+def test_every_model_past_staging_has_a_grain_test(pipeline):
+    """Each intermediate model, mart and snapshot has a data test of its grain: unique and
+    not_null on one column, a unique combination of columns, or a singular `*_grain` test."""
+    manifest = json.loads((pipeline["wh"].target_path / "manifest.json").read_text())
+    checked = {
+        uid: node["name"]
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "snapshot"
+        or (node["resource_type"] == "model" and node["fqn"][1] in ("intermediate", "marts"))
+    }
+    unique, not_null, has_grain = defaultdict(set), defaultdict(set), set()
+    for test in manifest["nodes"].values():
+        if test["resource_type"] != "test":
+            continue
+        kind = (test.get("test_metadata") or {}).get("name")
+        for uid in test["depends_on"]["nodes"]:
+            if kind == "unique":
+                unique[uid].add(test["column_name"])
+            elif kind == "not_null":
+                not_null[uid].add(test["column_name"])
+            elif kind == "unique_combination_of_columns" or test["name"].endswith("_grain"):
+                has_grain.add(uid)
+    without = sorted(
+        name
+        for uid, name in checked.items()
+        if uid not in has_grain and not unique[uid] & not_null[uid]
+    )
+    assert len(checked) >= len(MART_MODELS) + len(SNAPSHOTS) + len(VERSIONS)
+    assert without == []

@@ -1,23 +1,27 @@
--- Incremental (dbt_project.yml): a row depends on its own day only, so only the days
--- published (again) since the last build are built.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='snapshot_date',
+    on_schema_change='fail',
+    post_hook="{{ keep_published_days() }}",
+) }}
 
-with playlist_tracks as (
+-- Incremental: a row depends on its own day only, so only the days published (again) since
+-- the last build are built (macro dates_to_build).
+
+with days as (
+
+    select * from {{ ref('stg_spotify__days') }}
+
+),
+
+playlist_tracks as (
 
     select * from {{ ref('stg_spotify__playlist_tracks') }}
 
 ),
 
-dates_to_build as (
-
-    select snapshot_date from (
-        select snapshot_date, published_at from {{ ref('stg_spotify__days') }}
-        {%- if is_incremental() %}
-        except
-        select snapshot_date, published_at from {{ this }}
-        {%- endif %}
-    )
-
-),
+{{ dates_to_build('days', reads_previous_day=false) }},
 
 final as (
 

@@ -1,5 +1,12 @@
--- Incremental (dbt_project.yml): only the days whose inputs changed are built (macro
--- fact_dates_to_build).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='snapshot_date',
+    on_schema_change='fail',
+    post_hook="{{ keep_published_days() }}",
+) }}
+
+-- Incremental: only the days whose inputs changed are built (macro dates_to_build).
 
 with days as (
 
@@ -13,7 +20,7 @@ tracks as (
 
 ),
 
-{{ fact_dates_to_build('days') }},
+{{ dates_to_build('days') }},
 
 rankings as (
 

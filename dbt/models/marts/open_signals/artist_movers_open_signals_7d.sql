@@ -1,4 +1,4 @@
--- Artist movers by open signals over the 7-day windows of movers_windows_7d: each artist with
+-- Artist movers by open signals over the 7-day windows of int_movers_windows_7d: each artist with
 -- open signals at both ends, its Deezer fans gained and its Last.fm plays and new listeners
 -- over the window.
 

@@ -12,9 +12,15 @@
 -- track; exactly one of them is its canonical Spotify track (`is_deezer_canonical`): the one
 -- on the earliest released album, then the smallest Spotify id. Sum Deezer measures over
 -- canonical rows only, so a re-released recording counts once.
--- Incremental: only the days whose inputs changed are built (macro open_signal_dates_to_build).
+-- Incremental: only the days whose inputs changed are built (macro dates_to_build).
 
-with {{ open_signal_dates_to_build() }},
+with days as (
+
+    select * from {{ ref('int_open_signals__published_days') }}
+
+),
+
+{{ dates_to_build('days', inputs='published_inputs') }},
 
 deezer_matches as (
 

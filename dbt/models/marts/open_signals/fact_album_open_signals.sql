@@ -8,9 +8,15 @@
 -- Deezer fans per Spotify album and day (the albums of the day's Deezer-matched tracks): the
 -- Deezer album their tracks point to most often that day (ties: the smaller Deezer id), with
 -- the change since the previous calendar day. Incremental: only the days whose inputs changed
--- are built (macro open_signal_dates_to_build).
+-- are built (macro dates_to_build).
 
-with {{ open_signal_dates_to_build() }},
+with days as (
+
+    select * from {{ ref('int_open_signals__published_days') }}
+
+),
+
+{{ dates_to_build('days', inputs='published_inputs') }},
 
 deezer_album_of as (
 
@@ -18,10 +24,7 @@ deezer_album_of as (
     from {{ ref('bridge_spotify_open_signals') }}
     where spotify_album_id is not null
         and deezer_album_id is not null
-        and (
-            snapshot_date in (select snapshot_date from dates_to_build)
-            or snapshot_date + 1 in (select snapshot_date from dates_to_build)
-        )
+        and snapshot_date in (select snapshot_date from dates_to_read)
     group by spotify_album_id, snapshot_date, deezer_album_id
     qualify row_number() over (
         partition by spotify_album_id, snapshot_date
@@ -33,8 +36,7 @@ deezer_album_of as (
 deezer_albums as (
 
     select * from {{ ref('stg_deezer__albums') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 

@@ -9,18 +9,21 @@
 -- matched tracks): Deezer fans of the Deezer artist their tracks point to most often that day
 -- (ties: the smaller Deezer id), Last.fm listeners and cumulative playcount of the artist
 -- name, each with its change since the previous calendar day; `lastfm_plays` is the plays of
--- the day. Incremental: only the days whose inputs changed are built (macro open_signal_dates_to_build).
+-- the day. Incremental: only the days whose inputs changed are built (macro dates_to_build).
 
-with {{ open_signal_dates_to_build() }},
+with days as (
+
+    select * from {{ ref('int_open_signals__published_days') }}
+
+),
+
+{{ dates_to_build('days', inputs='published_inputs') }},
 
 bridge as (
 
     select * from {{ ref('bridge_spotify_open_signals') }}
     where spotify_artist_id is not null
-        and (
-            snapshot_date in (select snapshot_date from dates_to_build)
-            or snapshot_date + 1 in (select snapshot_date from dates_to_build)
-        )
+        and snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 
@@ -40,16 +43,14 @@ deezer_artist_of as (
 deezer_artists as (
 
     select * from {{ ref('stg_deezer__artists') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 
 lastfm_artists as (
 
     select * from {{ ref('stg_lastfm__artists') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 

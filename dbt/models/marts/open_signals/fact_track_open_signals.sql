@@ -10,24 +10,28 @@
 -- calendar day (NULL when that day has no value); `lastfm_plays` is the playcount's change:
 -- the plays of the day. A re-released recording carries its Deezer rank on every Spotify
 -- track with its ISRC; `is_deezer_canonical` marks the one to count (bridge's rule).
--- Incremental: only the days whose inputs changed are built (macro open_signal_dates_to_build).
+-- Incremental: only the days whose inputs changed are built (macro dates_to_build).
 
-with {{ open_signal_dates_to_build() }},
+with days as (
+
+    select * from {{ ref('int_open_signals__published_days') }}
+
+),
+
+{{ dates_to_build('days', inputs='published_inputs') }},
 
 bridge as (
 
     -- The days to build and the day before each (for the changes).
     select * from {{ ref('bridge_spotify_open_signals') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 
 deezer_tracks as (
 
     select isrc, snapshot_date, deezer_rank from {{ ref('stg_deezer__tracks') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 
@@ -35,8 +39,7 @@ lastfm_tracks as (
 
     select artist_name, track_name, snapshot_date, lastfm_listeners, lastfm_playcount
     from {{ ref('stg_lastfm__tracks') }}
-    where snapshot_date in (select snapshot_date from dates_to_build)
-        or snapshot_date + 1 in (select snapshot_date from dates_to_build)
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
 

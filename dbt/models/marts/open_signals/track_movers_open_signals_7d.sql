@@ -1,4 +1,4 @@
--- Movers by open signals, for every 7-day window of movers_windows_7d (the same windows as
+-- Movers by open signals, for every 7-day window of int_movers_windows_7d (the same windows as
 -- the Spotify movers): each track with open signals at both ends, its Deezer rank change and
 -- its Last.fm plays and new listeners over the window. A Development Mode app, without
 -- Spotify popularity, ranks its movers by these.
