@@ -8,7 +8,6 @@ text with `?` placeholders; nothing a user types is formatted into SQL.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+from ingestion import paths
+
 BUILD_FILE = "_build.json"
 # The marts every page needs (the sidebar's dates and artists); a page whose own mart is
 # missing says so.
@@ -25,9 +25,8 @@ REQUIRED = ("top_artists", "top_tracks")
 
 
 def marts_dir() -> Path:
-    """`$DATA_DIR/marts` (DATA_DIR defaults to the repository's `data/`)."""
-    data_dir = os.environ.get("DATA_DIR") or str(ROOT / "data")
-    return Path(data_dir) / "marts"
+    """`$DATA_DIR/marts` (DATA_DIR defaults to the repository's `data/`: ingestion.paths)."""
+    return Path(paths.data_dir()) / "marts"
 
 
 @dataclass(frozen=True)
