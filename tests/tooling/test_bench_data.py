@@ -91,3 +91,36 @@ def test_a_second_generation_keeps_the_published_days(tmp_path):
     bench_data.generate(folder, DAYS[:1], roster=roster, extra_artists=extra, workers=1)
     after = {s: read_summary(folder, DAYS[0].isoformat(), s) for s in bench_data.SOURCES}
     assert after == before  # published_at included: nothing was extracted again
+
+
+def test_the_requests_figure_counts_the_minimum_in_both_tiers(tmp_path, monkeypatch):
+    from tooling import bench_requests
+
+    for name in (
+        "SPOTIFY_REQUESTS_PER_30S",
+        "DEEZER_REQUESTS_PER_5S",
+        "LASTFM_REQUESTS_PER_SECOND",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    roster, extra = bench_data.write_roster(tmp_path / "artists.yml", 2)
+    folder = tmp_path / "data"
+    bench_data.generate(folder, DAYS[:1], roster=roster, extra_artists=extra, workers=1)
+    lines = bench_requests.figures(folder, DAYS[0], roster=roster, extra_artists=extra)
+
+    for tier, line, day_line in (("extended", *lines[0:2]), ("development", *lines[2:4])):
+        where = folder if tier == "extended" else tmp_path / "data-development"
+        made = bench_data.requests_per_day(where, DAYS[0].isoformat())
+        assert read_summary(where, DAYS[0].isoformat())["tier"] == tier
+        counted = {source: sum(endpoints.values()) for source, endpoints in made.items()}
+        # Each tier through its own endpoints: batches in extended, one by one in development.
+        if tier == "extended":
+            assert made["spotify"]["artists"] == 1
+            assert made["spotify"]["artist_top_tracks"] == 2
+        else:
+            assert made["spotify"]["artist"] == 2
+            assert "artists" not in made["spotify"]
+        for source, label in (("spotify", "Spotify"), ("deezer", "Deezer"), ("lastfm", "Last.fm")):
+            count = counted[source]
+            assert f"{label} {count:,} (minimum {count:,};" in line, (tier, line)
+        seconds = counted["spotify"] * 30 / 150 + max(counted["deezer"] / 10, counted["lastfm"] / 5)
+        assert f"a day at the configured limits: {seconds / 60:.1f} min" in day_line
