@@ -24,7 +24,7 @@ export SANDBOX_PORT ?= 8765
 DATE ?= $(shell date -u +%F)
 
 .PHONY: help venv test pytest lint actionlint format test-packages run extract sandbox docs airflow dashboard lock clean \
-	bench distributed-deps run-distributed bench-distributed
+	bench bench-scale distributed-deps run-distributed bench-distributed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,10 +93,18 @@ pytest: $(STAMP) ## Run pytest only (PYTEST_ARGS="-k name" to select)
 	if [ $$status -eq 5 ]; then echo "make test FAILED: pytest collected no tests" >&2; fi; \
 	exit $$status
 
-# Not part of `make test`: generates a year of sandbox raw data (and 30 days of 1,000 artists)
+# Not part of `make test`: generates a year of sandbox raw data (every source, default roster)
 # under $(DATA_DIR)/bench once, then prints the warehouse's cost figures measured in one run.
-bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year, raw bytes, 1,000 artists, DAG
+bench: $(STAMP) ## Warehouse cost figures: daily build at 7/365 days, full year, raw bytes, requests, DAG
 	$(PY) -m tooling.bench
+
+# The scale section (#23): SCALE_ARTISTS x SCALE_DAYS of raw data generated once under
+# $(DATA_DIR)/bench/scale-<artists>x<days> (about an hour on 2 idle cores at the defaults),
+# then the builds, export, dashboard queries, memory, raw bytes and requests at that scale.
+SCALE_ARTISTS ?= 1000
+SCALE_DAYS ?= 365
+bench-scale: $(STAMP) ## Scale figures: 1,000 artists x a year (make bench-scale SCALE_ARTISTS=40 SCALE_DAYS=20)
+	$(PY) -m tooling.bench --scale --artists $(SCALE_ARTISTS) --days $(SCALE_DAYS)
 
 # Airflow standalone with AIRFLOW_HOME=.airflow: ingest the last 7 days, let the asset-triggered
 # dbt DAG build the warehouse, stop Airflow, print a summary (tooling/pipeline.py).

@@ -12,6 +12,10 @@ LABEL_LIMIT = 420
 # most this many series by default (more repeat a colour): see `top_series`.
 PALETTE = "tableau20"
 DISTINCT_COLOURS = 20
+ONE_COLOUR = "#4c78a8"  # the palette's first, for a chart with no colour per series
+# Never more series than this in one chart, even on request (a legend of 1,000 names is no
+# legend, and 1,000 lines no chart): above it, the sidebar's artist filter picks others.
+MAX_SERIES = 150
 # A right-hand legend entry's height in Streamlit's theme (about 30 px, measured in Chromium)
 # and the legend title's: Vega clips the entries a shorter plot has no room for.
 LEGEND_ENTRY_PX = 32
@@ -129,6 +133,22 @@ def daily_lines(
         # Tall enough for every legend entry: Vega clips those that do not fit.
         .properties(height=legend_height(frame[series].nunique(), 320), usermeta=SVG)
     )
+
+
+def top_series(
+    frame: pd.DataFrame,
+    key: str,
+    measure: str,
+    n: int = DISTINCT_COLOURS,
+    date_column: str = "snapshot_date",
+) -> list:
+    """The ids of the `n` series drawn when there are more: the highest `measure` on the last
+    day in `frame` (ties and missing values: by id), so the rule can be written on the page."""
+    last = frame[frame[date_column] == frame[date_column].max()]
+    ranked = last.sort_values([measure, key], ascending=[False, True], na_position="last")
+    ids = list(dict.fromkeys(ranked[key]))
+    ids += sorted(set(frame[key]) - set(ids))
+    return ids[:n]
 
 
 def legend_height(entries: int, minimum: int) -> int:

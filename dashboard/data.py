@@ -8,7 +8,7 @@ text with `?` placeholders; nothing a user types is formatted into SQL.
 from __future__ import annotations
 
 import json
-import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+from ingestion import paths
+
 BUILD_FILE = "_build.json"
 # The marts every page needs (the sidebar's dates and artists); a page whose own mart is
 # missing says so.
@@ -25,9 +26,8 @@ REQUIRED = ("top_artists", "top_tracks")
 
 
 def marts_dir() -> Path:
-    """`$DATA_DIR/marts` (DATA_DIR defaults to the repository's `data/`)."""
-    data_dir = os.environ.get("DATA_DIR") or str(ROOT / "data")
-    return Path(data_dir) / "marts"
+    """`$DATA_DIR/marts` (DATA_DIR defaults to the repository's `data/`: ingestion.paths)."""
+    return Path(paths.data_dir()) / "marts"
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,17 @@ def discover(directory: Path | None = None) -> Marts:
     return Marts(directory=directory, models=models, build=build, fingerprint=tuple(stamps))
 
 
-def connect(marts: Marts) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per exported model."""
+def connect(marts: Marts, sql: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per exported model (given `sql`, per model it
+    names: each view opens its Parquet file, and a page's query reads one or two of ~30)."""
     con = duckdb.connect(":memory:")
     for model, path in marts.models.items():
-        con.read_parquet(str(path)).create_view(model)
+        if sql is None or re.search(rf"\b{re.escape(model)}\b", sql):
+            con.read_parquet(str(path)).create_view(model)
     return con
 
 
 def query(marts: Marts, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
     """Run one parameterised query (`?` placeholders) over the marts."""
-    with connect(marts) as con:
+    with connect(marts, sql) as con:
         return con.execute(sql, list(params)).df()

@@ -242,6 +242,23 @@ def track_artist_params(current: Filters) -> list[Any]:
     return [current.any_artist, list(current.artist_ids), list(current.artist_ids)]
 
 
+def range_tracks(current: Filters) -> pd.DataFrame:
+    """One row per top track of the chosen dates and artists: its latest label, album and
+    release date (what names it: dashboard.labels), its last day, and how many of its days
+    have a popularity. A page offers and names every track from this, and reads the days of
+    the ones it draws only: a year of 1,000 artists is millions of (track, day) rows."""
+    return query(
+        "select track_id, max(snapshot_date)::date as snapshot_date, "
+        "arg_max(track_label, snapshot_date) filter (track_label is not null) as track_label, "
+        "arg_max(album_name, snapshot_date) filter (album_name is not null) as album_name, "
+        "arg_max(release_date, snapshot_date) filter (release_date is not null) "
+        "as release_date, count(popularity) as rated from top_tracks "
+        "where snapshot_date::date between ? and ?"
+        " and (? or artist_id = any(?) or tracked_artist_id = any(?)) group by track_id",
+        [current.start, current.end, *track_artist_params(current)],
+    )
+
+
 def build_count_metrics(counts: dict[str, dict[str, int]]) -> None:
     """A build's models, snapshots, data tests and unit tests, one metric each: named and
     counted the same way on every page (`dashboard.health.count_texts`)."""

@@ -1,41 +1,45 @@
 """`make bench` (`python -m tooling.bench`): the warehouse's cost figures, in one run.
 
 Prints, on this machine: the daily build (one new day, plain `dbt build`) at 7 and at 365 days
-of history and their ratio, a year built from scratch in one build, raw bytes per day, the daily
-build at 1,000 artists and 30 days (their extraction timed as it is generated), the sandbox's
-requests per second, the spotify_dbt DAG run against a bare `dbt build` of the same data (fresh
-warehouses of 7 days, then daily: one new day), and the DAG files' import time.
-Asserts nothing: the targets are printed next to the figures. `--dag-only`: the DAG figures only.
+of history and their ratio, with the open-signal models' share of it, a year built from scratch
+in one build, raw bytes per day, the requests one day of extraction makes in each access tier
+against the minimum, the sandbox's requests per second, the spotify_dbt DAG run against a bare
+`dbt build` of the same data (fresh warehouses of 7 days, then daily: one new day), and the DAG
+files' import time. Asserts nothing: the targets are printed next to the figures.
+`--dag-only`: the DAG figures only. `--scale` (`make bench-scale`): the scale section instead
+(`tooling/bench_scale.py`: 1,000 artists, a year).
 
 The DAG run is a real `airflow dags test --use-executor spotify_dbt` (LocalExecutor, one process
 per task, as `make run`) in an Airflow home under the run folder; its metadata DB migration and
 its api-server (which the task processes report to) are set-up, not timed.
 
-Raw data is real ingestion output: `ingestion.extract.extract_day` over HTTP against the sandbox
-(in-process server, no rate limit), written by the real raw writer; generated once into
-`--workdir` (default `$DATA_DIR/bench`) and reused by later runs. Each warehouse gets its own
-DATA_DIR whose raw files are symbolic links to the generated ones.
+Raw data is real extraction output for the default roster, Spotify's days and the open-signal
+sources' (Deezer, Last.fm), generated without HTTP from the sandbox's catalogue by
+`tooling.bench_data`, once, into `--workdir` (default `$DATA_DIR/bench`), and reused by later
+runs. Each warehouse gets its own DATA_DIR whose raw files are symbolic links to the generated
+ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
 
 from ingestion import paths
-from ingestion.raw_writer import RAW_ENTITIES, raw_path, summary_path
 from orchestration.assets import DBT_DAG_ID
+from tooling import bench_data, bench_requests
 from tooling.airflow_process import (
     AirflowProcesses,
     airflow_bin,
@@ -55,43 +59,11 @@ def _days(count: int) -> list[date]:
     return [last - timedelta(days=count - 1 - i) for i in range(count)]
 
 
-def _extract(args: tuple[str, str, str | None, dict | None]) -> None:
-    day, folder, roster, server = args
-    import logging
-
-    from ingestion.extract import extract_day
-
-    logging.getLogger("ingestion").setLevel(logging.ERROR)  # one line per day is noise here
-    from ingestion.settings import Settings
-
-    if summary_path(Path(folder), day).exists():
-        return
-    if server:
-        settings = Settings(
-            client_id="bench",
-            client_secret="bench",  # noqa: S106 - the sandbox accepts anything
-            requests_per_30s=1_000_000,
-            max_workers=4,
-            **server,
-        )
-    else:
-        settings = Settings(requests_per_30s=1_000_000)  # in-process sandbox
-    extract_day(day, data_dir=folder, artists_file=roster, settings=settings)
-
-
-def generate(folder: Path, days: list[date], *, roster=None, server=None, workers=2) -> float:
-    started = time.perf_counter()
-    jobs = [(d.isoformat(), str(folder), roster, server) for d in days]
-    with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_extract, jobs))
-    return time.perf_counter() - started
-
-
 def link_days(source: Path, data_dir: Path, days: list[date]) -> None:
-    """Publish `days` of `source` into `data_dir` (entity files first, then the summaries)."""
+    """Publish `days` of `source` into `data_dir`: every source's files of each day, then its
+    run summaries (which publish it)."""
     for day in days:
-        files = [raw_path(source, e, day.isoformat()) for e in RAW_ENTITIES]
-        for path in [*files, summary_path(source, day.isoformat())]:
+        for path in bench_data.day_files(source, day.isoformat()):
             target = data_dir / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
@@ -99,17 +71,18 @@ def link_days(source: Path, data_dir: Path, days: list[date]) -> None:
 
 
 def raw_bytes_per_day(folder: Path, days: list[date]) -> tuple[float, float]:
-    """(bytes per day on disk, bytes per day of the same files uncompressed: the plain CSV the
-    raw layer stored before, plus the two provenance columns)."""
+    """(bytes per day on disk, every source's files and run summaries; bytes per day of the
+    same files uncompressed: the plain CSV the raw layer stored before)."""
     stored = plain = 0
     for day in days:
-        for path in [raw_path(folder, e, day.isoformat()) for e in RAW_ENTITIES]:
-            stored += path.stat().st_size
-            with path.open("rb") as handle:  # gzip's trailer: the uncompressed size mod 2**32
-                handle.seek(-4, os.SEEK_END)
-                plain += int.from_bytes(handle.read(4), "little")
-        summary = summary_path(folder, day.isoformat()).stat().st_size
-        stored, plain = stored + summary, plain + summary
+        for path in bench_data.day_files(folder, day.isoformat()):
+            size = path.stat().st_size
+            stored += size
+            if path.name.endswith(".gz"):
+                with path.open("rb") as handle:  # gzip's trailer: the size mod 2**32
+                    handle.seek(-4, os.SEEK_END)
+                    size = int.from_bytes(handle.read(4), "little")
+            plain += size
     return stored / len(days), plain / len(days)
 
 
@@ -122,31 +95,59 @@ def _env(data_dir: Path) -> dict[str, str]:
     }
 
 
+@dataclass
+class Build:
+    seconds: float
+    peak_rss: int  # bytes: the dbt process's maximum resident set (dbt runs in one process)
+    data_dir: Path
+    open_signals: float = 0.0  # seconds of the open-signal models (set by the quick section)
+
+    def model_seconds(self) -> dict[str, float]:
+        """Execution time of each model, snapshot and seed of this build (dbt's
+        run_results.json; data tests are left out)."""
+        results = json.loads((self.data_dir / "dbt-target" / "run_results.json").read_text())
+        return {
+            r["unique_id"].split(".")[-1]: float(r.get("execution_time") or 0)
+            for r in results["results"]
+            if r["unique_id"].split(".")[0] in ("model", "snapshot", "seed")
+        }
+
+
 def dbt_build(data_dir: Path) -> float:
     """Wall time of a plain `dbt build` (CLI, its own process)."""
+    return measured_build(data_dir).seconds
+
+
+def measured_build(data_dir: Path) -> Build:
+    """A plain `dbt build` (CLI, its own process): wall time, and peak RSS from the kernel's
+    accounting of the process when it ends (wait4), so no short peak is missed."""
+    log = data_dir / "dbt-build.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    run = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--project-dir",
-            str(REPO_ROOT / "dbt"),
-            "--profiles-dir",
-            str(REPO_ROOT / "dbt"),
-            "--target-path",
-            str(data_dir / "dbt-target"),
-            "--log-path",
-            str(data_dir / "dbt-logs"),
-        ],
-        env=_env(data_dir),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(DBT),
+                "build",
+                "--project-dir",
+                str(REPO_ROOT / "dbt"),
+                "--profiles-dir",
+                str(REPO_ROOT / "dbt"),
+                "--target-path",
+                str(data_dir / "dbt-target"),
+                "--log-path",
+                str(data_dir / "dbt-logs"),
+            ],
+            env=_env(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if run.returncode != 0:
-        sys.exit(f"dbt build failed in {data_dir}:\n{run.stdout[-4000:]}")
-    return elapsed
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"dbt build failed in {data_dir}:\n{log.read_text()[-4000:]}")
+    return Build(elapsed, usage.ru_maxrss * 1024, data_dir)
 
 
 def airflow_home(data_dir: Path) -> dict[str, str]:
@@ -322,24 +323,45 @@ def daily_builds(raw: Path, work: Path, history: list[date], new: list[date]) ->
     return times
 
 
+OPEN_SIGNAL_MODELS = ("open_signal", "deezer", "lastfm")  # in the names of their dbt models
+
+
+def open_signal_seconds(build: Build) -> float:
+    """The open-signal models' share of a build (their nodes' execution times, summed)."""
+    return sum(
+        seconds
+        for name, seconds in build.model_seconds().items()
+        if any(part in name for part in OPEN_SIGNAL_MODELS)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     default_work = Path(paths.data_dir()) / "bench"
     parser.add_argument("--workdir", type=Path, default=default_work)
     parser.add_argument("--history", type=int, default=365)
-    parser.add_argument("--artists", type=int, default=1000)
-    parser.add_argument("--artist-days", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2, help="processes generating raw days")
     parser.add_argument(
         "--dag-only", action="store_true", help="only the spotify_dbt DAG figures (quick)"
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--scale", action="store_true", help="the scale section instead (tooling/bench_scale.py)"
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.scale:
+        from tooling import bench_scale
+
+        bench_scale.main([*rest, "--workdir", str(args.workdir), "--workers", str(args.workers)])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     work = args.workdir.resolve()
     raw, runs = work / "raw-default", work / f"runs-{int(time.time())}"
 
     days = _days(args.history + 2)  # the history, then two new days
     print(f"generating {len(days)} days of the default roster in {raw} (reused when present)")
-    print("  how: ingestion.extract.extract_day over HTTP against the in-process sandbox")
-    spent = generate(raw, days)
+    print("  how: the real extraction (Spotify, Deezer, Last.fm) over the sandbox, no HTTP")
+    spent = bench_data.generate(raw, days, workers=args.workers)
     print(f"  {spent:.1f}s")
     if args.dag_only:
         print()
@@ -357,41 +379,24 @@ def main(argv: list[str] | None = None) -> None:
     week, year = [], []
     for day in days[args.history :]:
         link_days(raw, week_dir, [day])
-        week.append(dbt_build(week_dir))
+        week.append(measured_build(week_dir))
+        week[-1].open_signals = open_signal_seconds(week[-1])
         link_days(raw, year_dir, [day])
-        year.append(dbt_build(year_dir))
+        year.append(measured_build(year_dir))
+        year[-1].open_signals = open_signal_seconds(year[-1])
 
     dag = dag_figures(raw, runs, days)
-
-    # 1,000 generated artists (plus the roster), 30 days of history, then one new day.
-    from ingestion.sandbox.server import SandboxServer
-
-    big_raw = work / f"raw-{args.artists}-artists"
-    big_days = _days(args.artist_days + 1)
-    with SandboxServer(tier="extended", extra_artists=args.artists) as server:
-        ids = [aid for _, aid in server.roster] + list(server.generated_artist_ids)
-        roster = work / f"artists-{args.artists}.yml"
-        lines = ["artists:"] + [
-            f"  - {{name: {server.catalogue.artists[a].name!r}, id: {a!r}}}" for a in ids
-        ]
-        roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"generating {len(big_days)} days of {len(ids)} artists in {big_raw}")
-        spent = generate(
-            big_raw,
-            big_days,
-            roster=str(roster),
-            server={"api_base_url": server.api_base_url, "token_url": server.token_url},
-        )
-        print(f"  {spent:.1f}s")
-    big = daily_builds(big_raw, runs / "big", big_days[:-1], big_days[-1:])
+    requests_lines = bench_requests.figures(raw, days[-1], roster=None, extra_artists=0, workers=1)
 
     # The sandbox itself (formerly a test that could not fail): requests per second served.
     from ingestion.sandbox.bench import measure
+    from ingestion.sandbox.server import SandboxServer
 
     with SandboxServer() as server:
         sandbox_rate = measure(server, requests_total=2000, threads=4)
 
-    week_daily, year_daily = statistics.median(week), statistics.median(year)
+    week_daily = statistics.median(b.seconds for b in week)
+    year_daily = statistics.median(b.seconds for b in year)
     print()
     print(f"spotify warehouse bench ({os.cpu_count()} cores), plain `dbt build` wall times")
     print(f"  daily build, 7 days of history:    {week_daily:6.1f}s  (runs: {_list(week)})")
@@ -400,16 +405,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     ratio = year_daily / week_daily
     print(f"  ratio {args.history} / 7:                   {ratio:6.2f}   (target <= 1.2)")
+    week_open = statistics.median(b.open_signals for b in week)
+    year_open = statistics.median(b.open_signals for b in year)
+    print(
+        f"  open-signal models in the daily build: {week_open:.1f}s at 7 days, {year_open:.1f}s at "
+        f"{args.history}: ratio {year_open / week_open:.2f} (target <= 1.2; their nodes' "
+        "execution times, dbt's run_results.json)"
+    )
     print(f"  {args.history} days from scratch, one build: {full_year:6.1f}s  (target <= 180s)")
     stored, plain = per_day
     print(
-        f"  raw bytes per day (default roster): {stored / 1e6:6.3f} MB, {stored / plain:.2f} of "
-        f"the same data as plain CSV ({plain / 1e6:.3f} MB) (target <= 1/3)"
+        f"  raw bytes per day (default roster, every source): {stored / 1e6:6.3f} MB, "
+        f"{stored / plain:.2f} of the same data as plain CSV ({plain / 1e6:.3f} MB) (target <= 1/3)"
     )
-    print(
-        f"  daily build, {len(ids)} artists, {args.artist_days} days: {big[0]:6.1f}s "
-        "(target < 60s on 2 cores)"
-    )
+    print(f"  requests for one day of extraction, default roster ({days[-1]}; no target):")
+    print("\n".join(requests_lines))
     print(f"  sandbox on loopback: {sandbox_rate:,.0f} requests/s (4 threads; no target)")
     print_dag_figures(dag)
 
@@ -419,8 +429,8 @@ def _linked(raw: Path, data_dir: Path, days: list[date]) -> Path:
     return data_dir
 
 
-def _list(values: list[float]) -> str:
-    return ", ".join(f"{v:.1f}s" for v in values)
+def _list(values: list) -> str:
+    return ", ".join(f"{getattr(v, 'seconds', v):.1f}s" for v in values)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from ingestion import paths
 from warehouse.dbt_runner import DbtRun
 from warehouse.models import MART_MODELS
 
@@ -177,12 +178,9 @@ def _export_into(
 
 
 def main(argv: list[str] | None = None) -> int:
-    data_dir = Path(os.environ.get("DATA_DIR") or "data")
+    data_dir = Path(paths.data_dir())
     parser = argparse.ArgumentParser(prog="python -m warehouse.export", description=__doc__)
-    parser.add_argument(
-        "--duckdb-path",
-        default=os.environ.get("DUCKDB_PATH") or str(data_dir / "warehouse" / "spotify.duckdb"),
-    )
+    parser.add_argument("--duckdb-path", default=paths.duckdb_path())
     parser.add_argument("--out-dir", default=str(data_dir / "marts"))
     parser.add_argument(
         "--run-results",

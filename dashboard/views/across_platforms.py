@@ -2,6 +2,8 @@
 listeners and plays per day) per track and per artist, their 7-day movers, and how many of
 each day's tracks every source matched."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -41,14 +43,17 @@ if not has_popularity:
     )
 
 
-def _measure_tabs(frame, *, key, labels, measures, series_title) -> None:
-    """One tab per measure, one line per entity id."""
+def _measure_tabs(frame, *, key, labels, measures, series_title, what) -> None:
+    """One tab per measure, one line per entity id: at most the top 20 by that measure."""
     shown = {c: t for c, t in measures.items() if c != "popularity" or has_popularity}
     for tab, (column, title) in zip(st.tabs(list(shown.values())), shown.items(), strict=True):
         with tab:
+            drawn, note = signals.top_of(frame, key=key, measure=column, title=title, what=what)
+            if note:
+                st.caption(note)
             st.altair_chart(
                 signals.lines(
-                    frame,
+                    drawn,
                     key=key,
                     labels=labels,
                     measure=column,
@@ -60,13 +65,15 @@ def _measure_tabs(frame, *, key, labels, measures, series_title) -> None:
 
 
 st.subheader("Tracks")
-tracks = signals.track_history(filters)
-if tracks.empty:
+# Every track of the range is offered and named; every day is read only for the ones drawn.
+in_range = ui.range_tracks(filters)
+if in_range.empty:
     st.info("No top tracks for these artists and dates. Widen the filters in the sidebar.")
     st.stop()
-labels = track_labels(tracks)
-last_day = tracks["snapshot_date"].max()
-latest = tracks[tracks["snapshot_date"] == last_day].copy()
+labels = track_labels(in_range)
+last_day = in_range["snapshot_date"].max()
+day = pd.Timestamp(last_day).date()
+latest = signals.track_history(replace(filters, start=day, end=day))
 latest["label"] = latest["track_id"].map(labels)
 latest = latest.sort_values(["deezer_rank", "label"], ascending=[False, True], na_position="last")
 # The picked tracks belong to the filters they were picked under: new filters, new top 5.
@@ -84,11 +91,12 @@ chosen = st.multiselect(
     help="The five with the highest Deezer rank on the last day, unless you pick others.",
 )
 _measure_tabs(
-    tracks[tracks["track_id"].isin(chosen or default)],
+    signals.track_history(filters, track_ids=chosen or default),
     key="track_id",
     labels=labels,
     measures=signals.TRACK_MEASURES,
     series_title="Track",
+    what="tracks",
 )
 
 st.subheader("Artists")
@@ -100,6 +108,7 @@ _measure_tabs(
     labels=names,
     measures=signals.ARTIST_MEASURES,
     series_title="Artist",
+    what="artists",
 )
 
 st.subheader("Movers over 7 days")

@@ -38,6 +38,21 @@ if use_popularity:
     high = float(max(albums["album_popularity"].max(), albums["avg_track_popularity"].max()))
     low, high = max(0.0, low - 2), min(100.0, high + 2)
     domain = [low, high]
+    artists = albums["artist_name"].nunique()
+    if artists > charts.DISTINCT_COLOURS:
+        # A colour per artist helps up to twenty; past that, one colour and the tooltip.
+        colour = alt.value(charts.ONE_COLOUR)
+        st.caption(
+            f"One colour for the albums of all {artists:,} artists (more than "
+            f"{charts.DISTINCT_COLOURS} colours cannot be told apart): point at an album for "
+            "its artist, or choose artists in the sidebar."
+        )
+    else:
+        colour = (
+            alt.Color("artist_name:N", title="Album artist")
+            .scale(scheme=charts.PALETTE)
+            .legend(orient="right", symbolLimit=0, labelLimit=charts.LABEL_LIMIT)
+        )
     points = (
         alt.Chart(albums)
         .mark_circle(opacity=0.8)
@@ -46,9 +61,7 @@ if use_popularity:
                 "avg_track_popularity:Q", title="Average popularity of its tracked tracks"
             ).scale(domain=domain),
             y=alt.Y("album_popularity:Q", title="Album popularity").scale(domain=domain),
-            color=alt.Color("artist_name:N", title="Album artist")
-            .scale(scheme=charts.PALETTE)
-            .legend(orient="right", symbolLimit=0, labelLimit=charts.LABEL_LIMIT),
+            color=colour,
             size=alt.Size("tracked_track_count:Q", title="Tracked tracks").legend(None),
             tooltip=[
                 alt.Tooltip("album_name:N", title="Album"),
@@ -64,7 +77,7 @@ if use_popularity:
         .mark_line(strokeDash=[6, 4], color="gray")
         .encode(x=alt.X("x:Q").scale(domain=domain), y=alt.Y("y:Q").scale(domain=domain))
     )
-    height = charts.legend_height(albums["artist_name"].nunique(), 480)
+    height = charts.legend_height(artists if artists <= charts.DISTINCT_COLOURS else 0, 480)
     st.altair_chart((diagonal + points).properties(height=height, usermeta=charts.SVG))
 else:
     ui.development_mode_note(

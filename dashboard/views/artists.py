@@ -28,10 +28,16 @@ if not use_popularity and signals.available(signals.ARTIST_FACTS):
     ui.development_mode_note(signals.DEVELOPMENT_MODE_CAPTION)
     with_signals = signals.artist_history(filters)
     for column in ("deezer_fans", "lastfm_plays"):
-        st.subheader(signals.ARTIST_MEASURES[column])
+        title = signals.ARTIST_MEASURES[column]
+        st.subheader(title)
+        drawn, note = signals.top_of(
+            with_signals, key="artist_id", measure=column, title=title, what="artists"
+        )
+        if note:
+            st.caption(note)
         st.altair_chart(
             signals.lines(
-                with_signals,
+                drawn,
                 key="artist_id",
                 labels=artist_labels(with_signals),
                 measure=column,
@@ -61,7 +67,15 @@ ranked = (
     .tolist()
 )
 ranked += sorted(set(names.index) - set(ranked), key=lambda artist_id: names[artist_id])
-if len(ranked) > charts.DISTINCT_COLOURS:
+if len(ranked) > charts.MAX_SERIES:
+    # A thousand lines are no chart: the top ones, and the sidebar's filter for the others.
+    ranked = ranked[: charts.DISTINCT_COLOURS]
+    st.caption(
+        f"The charts show the {charts.DISTINCT_COLOURS} most popular of the "
+        f"{len(names):,} artists on {fmt.format_date(last_day)}: choose artists in the "
+        "sidebar (type to search) to see others."
+    )
+elif len(ranked) > charts.DISTINCT_COLOURS:
     show_all = st.toggle(f"Show all {len(ranked)} artists", key="artists_show_all")
     if not show_all:
         ranked = ranked[: charts.DISTINCT_COLOURS]

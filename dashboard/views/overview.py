@@ -113,9 +113,15 @@ if open_signals_instead:
     st.subheader("Last.fm plays per day, per artist")
     ui.development_mode_note(signals.DEVELOPMENT_MODE_CAPTION)
     artists_history = signals.artist_history(filters)
+    title = signals.ARTIST_MEASURES["lastfm_plays"]
+    drawn, note = signals.top_of(
+        artists_history, key="artist_id", measure="lastfm_plays", title=title, what="artists"
+    )
+    if note:
+        st.caption(note)
     st.altair_chart(
         signals.lines(
-            artists_history,
+            drawn,
             key="artist_id",
             labels=artist_labels(artists_history),
             measure="lastfm_plays",

@@ -1,5 +1,7 @@
 """Track popularity over time, and the tracks that moved (day over day and over 7 days)."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -16,30 +18,30 @@ ui.caption_range(
     "held it when that is someone else.",
 )
 
-history = ui.query(
-    "select snapshot_date::date as snapshot_date, track_id, track_label, album_name, "
-    "release_date, popularity, top_track_rank from top_tracks "
-    "where snapshot_date::date between ? and ?"
-    " and (? or artist_id = any(?) or tracked_artist_id = any(?)) "
-    "order by snapshot_date, track_id",
-    [filters.start, filters.end, *ui.track_artist_params(filters)],
-)
-if history.empty:
+# One row per track of the range (what names and offers it); every day is read only for the
+# tracks drawn: at 1,000 artists a year is millions of rows (ui.range_tracks).
+tracks = ui.range_tracks(filters)
+if tracks.empty:
     st.info("No snapshots for these artists and dates. Widen the filters in the sidebar.")
     st.stop()
 
 # One series per track id, named by its latest label in the range (its "via" may change),
 # with the album (or year) added where two tracks share a label.
-labels = track_labels(history)
-history["track_label"] = history["track_id"].map(labels)
-use_popularity = history["popularity"].notna().any()
+labels = track_labels(tracks)
+use_popularity = bool(tracks["rated"].sum())
 measure = "popularity" if use_popularity else "top_track_rank"
-if not use_popularity and signals.available(signals.TRACK_FACTS):
+last_day = tracks["snapshot_date"].max()
+day = pd.Timestamp(last_day).date()
+on_last_day = replace(filters, start=day, end=day)
+latest = ui.query(
+    "select track_id, popularity, top_track_rank from top_tracks where snapshot_date::date = ?"
+    " and (? or artist_id = any(?) or tracked_artist_id = any(?))",
+    [last_day, *ui.track_artist_params(filters)],
+)
+if not use_popularity and signals.has_deezer_rank(filters):
     # Development Mode: the same tracks and days, with Deezer's rank where popularity would be.
-    with_signals = signals.track_history(filters)
-    if with_signals["deezer_rank"].notna().any():
-        history, measure = with_signals, "deezer_rank"
-        history["track_label"] = history["track_id"].map(labels)
+    measure = "deezer_rank"
+    latest = signals.track_history(on_last_day)
 if measure == "deezer_rank":
     ui.development_mode_note(
         signals.DEVELOPMENT_MODE_CAPTION + " This chart shows the Deezer rank; the "
@@ -48,8 +50,8 @@ if measure == "deezer_rank":
 elif not use_popularity:
     st.info(ui.DEVELOPMENT_MODE_NOTE)
 
-last_day = history["snapshot_date"].max()
-latest = history[history["snapshot_date"] == last_day].sort_values(
+latest["track_label"] = latest["track_id"].map(labels)
+latest = latest.sort_values(
     [measure, "track_label"], ascending=[measure == "top_track_rank", True], na_position="last"
 )
 options = sorted(labels.index, key=lambda track_id: (labels[track_id], track_id))
@@ -66,7 +68,16 @@ chosen = st.multiselect(
     format_func=labels.get,
     key="popularity_tracks",
 )
-shown = history[history["track_id"].isin(chosen or default)]
+if measure == "deezer_rank":
+    shown = signals.track_history(filters, track_ids=chosen or default)
+else:
+    shown = ui.query(
+        "select snapshot_date::date as snapshot_date, track_id, popularity, top_track_rank "
+        "from top_tracks where snapshot_date::date between ? and ?"
+        " and (? or artist_id = any(?) or tracked_artist_id = any(?)) and track_id = any(?) "
+        "order by snapshot_date, track_id",
+        [filters.start, filters.end, *ui.track_artist_params(filters), chosen or default],
+    )
 shown = charts.complete_days(shown, "track_id", filters.start, filters.end)
 shown["track_label"] = shown["track_id"].map(labels)
 # Popularity moves a few points a day: a y axis from 0 would flatten it. Rank 1 is the best,

@@ -7,6 +7,8 @@ from dashboard import charts, ui
 from dashboard import formatting as fmt
 from dashboard.labels import artist_labels
 
+TOP_BARS = 25
+
 filters = ui.filters()
 st.title("Top artists")
 day = ui.latest_date("top_artists", filters)
@@ -28,6 +30,13 @@ if artists.empty:
 
 # One bar per artist id (two artists may share a name).
 artists["artist_label"] = artists["artist_id"].map(artist_labels(artists))
+# The charts draw the top ones (in the query's order); the table below lists every artist.
+bars = artists.head(TOP_BARS)
+if len(artists) > TOP_BARS:
+    st.caption(
+        f"The charts show the {TOP_BARS} artists with the largest share that day, of "
+        f"{len(artists):,}; the table below lists every one."
+    )
 use_popularity = artists["share_of_top_track_popularity"].notna().any()
 share = "share_of_top_track_popularity" if use_popularity else "share_of_top_track_slots"
 if use_popularity:
@@ -45,7 +54,7 @@ else:
     st.markdown("**Share of the top-track slots**")
 st.altair_chart(
     charts.horizontal_bars(
-        artists,
+        bars,
         category="artist_label",
         value=share,
         value_title="Share of the top tracks' popularity"
@@ -63,7 +72,7 @@ if use_popularity:
     st.markdown("**Artist popularity** (0-100), in the same order")
     st.altair_chart(
         charts.horizontal_bars(
-            artists,
+            bars,
             category="artist_label",
             value="popularity",
             value_title="Artist popularity (0-100)",

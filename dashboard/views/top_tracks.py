@@ -31,7 +31,9 @@ if tracks.empty:
     st.stop()
 
 use_popularity = tracks["popularity"].notna().any()
-limit = st.slider("How many tracks", 1, len(tracks), min(20, len(tracks))) if len(tracks) > 1 else 1
+# Bars for at most MAX_SERIES tracks (a day of 1,000 artists has 10,000): the chart is the top.
+most = min(len(tracks), charts.MAX_SERIES)
+limit = st.slider("How many tracks", 1, most, min(20, most)) if most > 1 else 1
 shown = tracks.head(limit).copy()
 # One bar per track: two tracks sharing a label get their album added, never one summed bar.
 shown["track_label"] = shown["track_id"].map(track_labels(shown))
