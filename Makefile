@@ -88,8 +88,15 @@ distributed-deps: ## Install Debian's postgresql and redis-server for the Celery
 test: lint test-packages pytest ## Lint, then run the whole test suite
 
 # pytest's exit 5 (no test collected) fails too: a suite that ran nothing proves nothing.
+# PYTEST_WORKERS pytest-xdist workers (tests/conftest.py: which tests share one, longest first);
+# more workers than cores, because the Airflow and Celery tests mostly wait. 0: one process.
+PYTEST_WORKERS ?= 4
 pytest: $(STAMP) ## Run pytest only (PYTEST_ARGS="-k name" to select)
-	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	@start=$$(date +%s); \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=20 \
+	  $(PYTEST_ARGS); status=$$?; \
+	elapsed=$$(( $$(date +%s) - start )); \
+	echo "pytest took $$(( elapsed / 60 )) min $$(( elapsed % 60 )) s"; \
 	if [ $$status -eq 5 ]; then echo "make test FAILED: pytest collected no tests" >&2; fi; \
 	exit $$status
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -122,6 +122,18 @@ class AirflowClient:
 
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self.dags.patch_dag(dag_id, DAGPatchBody(is_paused=paused))
+
+    def wait_for_scheduled_run(self, dag_id: str, timeout: float = 120) -> None:
+        """Wait until the scheduler has created the run of a time-scheduled DAG's latest tick
+        (its next run is then in the future); at once for a DAG scheduled on assets."""
+        deadline = time.monotonic() + timeout
+        while True:
+            next_run = self.dags.get_dag(dag_id).next_dagrun_run_after
+            if next_run is None or next_run > datetime.now(UTC):
+                return
+            if time.monotonic() > deadline:
+                raise AirflowError(f"{dag_id}: no run of its {next_run} tick after {timeout:.0f}s")
+            time.sleep(0.5)
 
     # --- runs ---------------------------------------------------------------------------------
     def trigger(self, dag_id: str, logical_date: datetime, *, rerun: bool = True) -> str:

@@ -149,7 +149,10 @@ def airflow_environment(
             "AIRFLOW_HOME": home,
             "AIRFLOW__CORE__DAGS_FOLDER": os.path.join(REPO_ROOT, "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            # Paused until the api-server answers (start() unpauses them): a scheduled run
+            # created at once would start tasks that cannot reach the execution API yet, fail
+            # their first try and wait out a retry delay.
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
@@ -290,6 +293,11 @@ class AirflowProcesses:
         self.client.wait_for_dags(self.dag_ids, timeout=self.start_timeout)
         for dag_id in self.dag_ids:
             self.client.set_paused(dag_id, False)
+        # Unpaused, the ingest DAG gets the scheduler's run of its latest tick. Once that run
+        # exists, a trigger of the same tick finds it (and uses it) instead of racing the
+        # scheduler's insert of the same (dag, logical date) row.
+        for dag_id in self.dag_ids:
+            self.client.wait_for_scheduled_run(dag_id, timeout=self.start_timeout)
 
     def spawn(
         self,

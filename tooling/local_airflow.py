@@ -5,9 +5,9 @@ LocalExecutor) for `make run`, `make airflow`, the bench and the end-to-end test
         run_id = airflow.client.trigger("spotify_ingest", logical_date)
     # every component is stopped here, even on an exception or Ctrl-C
 
-The instance uses this repository's DAGs only (no examples), DAGs unpaused at creation, the
-`duckdb_writer` pool (created on start), PYTHONPATH = the repository root, and absolute DATA_DIR
-/ DUCKDB_PATH (`tooling.airflow_process.airflow_environment`).
+The instance uses this repository's DAGs only (no examples), DAGs unpaused once the api-server
+answers, the `duckdb_writer` pool (created on start), PYTHONPATH = the repository root, and
+absolute DATA_DIR / DUCKDB_PATH (`tooling.airflow_process.airflow_environment`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import pytest
 
-from orchestration.assets import DBT_DAG_ID
+from orchestration.assets import DBT_DAG_ID, INGEST_DAG_ID
+from tooling.airflow_client import TERMINAL_RUN_STATES
 
 T = TypeVar("T")
 TIMEOUT = 300  # seconds per phase
@@ -32,14 +33,17 @@ def wait_for(predicate: Callable[[], T], what: str, timeout: float = 120, poll: 
 
 
 def settle(api, *, queued_allowed: int = 0, timeout: float = TIMEOUT) -> None:
-    """Wait until spotify_dbt is idle with at most `queued_allowed` assets of queued events
-    (three polls in a row), so a dbt run appearing later comes from what the test does next;
-    fail if a dbt run failed."""
-    deadline, calm = time.monotonic() + timeout, 0
-    while calm < 3:
-        busy = [r for r in api.runs(DBT_DAG_ID) if r.state not in ("success", "failed")]
-        queued = {e.asset_id for e in api.queued_asset_events(DBT_DAG_ID)}
-        calm = calm + 1 if not busy and len(queued) <= queued_allowed else 0
-        assert time.monotonic() < deadline, "spotify_dbt did not settle"
-        time.sleep(2)
+    """Wait until nothing more can reach spotify_dbt: every spotify_ingest run finished (its
+    asset events are then emitted), no spotify_dbt run queued or running, and at most
+    `queued_allowed` assets with queued events (none that would start a run), so a dbt run
+    appearing later comes from what the test does next; fail if a dbt run failed."""
+
+    def calm() -> bool:
+        if any(r.state not in TERMINAL_RUN_STATES for r in api.runs(INGEST_DAG_ID)):
+            return False
+        if any(r.state not in TERMINAL_RUN_STATES for r in api.runs(DBT_DAG_ID)):
+            return False
+        return len({e.asset_id for e in api.queued_asset_events(DBT_DAG_ID)}) <= queued_allowed
+
+    wait_for(calm, "spotify_dbt settled", timeout=timeout, poll=2)
     fail_with_reports(api, DBT_DAG_ID, api.runs(DBT_DAG_ID))

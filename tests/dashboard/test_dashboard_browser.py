@@ -173,6 +173,22 @@ class Browser:
             "result"
         ].get("value")
 
+    def painted(self) -> None:
+        """Return once the page has painted two more frames."""
+        self.call("Runtime.evaluate", expression=NEXT_FRAMES, awaitPromise=True)
+
+    def settled(self, expression: str, what: str, timeout: float = 30):
+        """The value of `expression` once two painted frames left it as it was (a layout
+        change, a resize, a chart drawn again, is over)."""
+        deadline = time.monotonic() + timeout
+        before = self.evaluate(expression)
+        while True:
+            self.painted()
+            if (now := self.evaluate(expression)) == before:
+                return now
+            assert time.monotonic() < deadline, f"{what} still changing after {timeout}s"
+            before = now
+
     def close(self) -> None:
         self._stack.close()
         self.process.terminate()
@@ -227,6 +243,9 @@ CHART_MARKS = """
   return n;
 })
 """
+# What a screenshot shows: the charts' marks and the page's size.
+LAYOUT = f"JSON.stringify([{CHART_MARKS.strip()}, document.documentElement.scrollHeight])"
+NEXT_FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 # Per chart, the names its legend shows (the charts with a legend are drawn in SVG): those
 # inside the drawing, not clipped below it.
 LEGENDS = """
@@ -271,7 +290,7 @@ def test_every_page_renders_in_chromium(served_dashboard, sandbox_marts, tmp_pat
                 assert time.monotonic() < deadline, (
                     f"{url}: {len(marks)} chart(s) drawn of {chart_count}, marks {marks}"
                 )
-            time.sleep(1.0)  # let the charts finish their layout before the screenshot
+            browser.settled(LAYOUT, f"{url}: the layout")  # before the checks and screenshot
             dom = browser.evaluate("document.documentElement.outerHTML")
             assert browser.evaluate(EXCEPTIONS) == 0, f"{url} shows an exception"
             assert 'data-testid="stException' not in dom
@@ -297,7 +316,7 @@ def test_every_page_renders_in_chromium(served_dashboard, sandbox_marts, tmp_pat
                 deviceScaleFactor=1,
                 mobile=False,
             )
-            time.sleep(0.5)
+            browser.settled(LAYOUT, f"{url}: the layout at full height")
             shot = browser.call("Page.captureScreenshot", format="png")["data"]
             browser.call("Emulation.clearDeviceMetricsOverride")
             target = screenshots / f"{name}.png"

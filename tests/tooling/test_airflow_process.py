@@ -35,7 +35,8 @@ def test_the_environment_follows_the_port_and_uses_this_project_only(tmp_path):
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://localhost:8123/execution/"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == f"{REPO_ROOT}/dags"
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
-    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False"
+    # Unpaused by start() once the api-server answers, never before.
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "True"
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     assert env["AIRFLOW_HOME"] == str(tmp_path / "home")
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite:////")
