@@ -31,6 +31,7 @@ checked as (
         list({'entity': entity, 'path': path, 'rows': expected_rows} order by entity) as files,
         count(problem) as problems
     from {{ ref('stg_spotify__raw_files') }}
+    where source = 'spotify'
     group by snapshot_date, published_at
 
 ),
