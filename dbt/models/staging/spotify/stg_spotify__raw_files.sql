@@ -18,6 +18,7 @@
 
 {%- set data_dir = env_var('DATA_DIR', 'data') -%}
 
+{#- Each source's entities: the unversioned files of a summary that lists none. -#}
 {%- set legacy_entities = {
     'spotify': ['artists', 'top_tracks', 'playlist_tracks', 'albums'],
     'deezer': ['deezer_tracks', 'deezer_artists', 'deezer_albums', 'deezer_matches'],
