@@ -1,6 +1,8 @@
 {#-
-    The raw rows a staging model loads: those of the published days it does not hold yet, each
-    with its day's published_at and the build loading it (`loaded_at`, macro build_started_at).
+    The raw rows a base model (base_<source>__<entity>s, the only reader of an entity's files)
+    holds in this build: those of the published days one of the staging models built from it
+    does not hold yet, each with its day's published_at and the build reading it (`loaded_at`,
+    macro build_started_at).
 
     - "Published" days are those of stg_spotify__days (a run summary lists the day's files and
       every one is whole, stg_spotify__raw_files); the files read are those it lists.
@@ -8,16 +10,14 @@
       of the days that source published (stg_open_signals__days, whose files its own summary
       raw/runs/<source>/<date>.json lists): a source's day is published on its own, so a day
       Spotify published and Deezer did not has no Deezer rows until Deezer's day is backfilled.
-    - "Not loaded yet": in an incremental run, the published days whose (snapshot_date,
-      published_at) is not in the model's table: new days, late days, and days extracted
-      again (a new published_at, even when the files are byte-identical). A full build
-      (first run, --full-refresh) reads every published day. A day whose run summary counts
-      no row of the entity (an empty playlist file) is never read: its table holds no row of
-      it, so it would be "not loaded" forever.
+    - "Not held yet": the published days whose (snapshot_date, published_at) is missing from at
+      least one model selecting from the base model (found in dbt's graph): new days, late
+      days, and days extracted again (a new published_at, even when the files are
+      byte-identical). A full build (first run, --full-refresh, a consumer not built yet) reads
+      every published day. A day whose run summary counts no row of the entity (an empty
+      playlist file) is never read: no table holds a row of it, so it would be "not held" forever.
     - The filter is `filename in (<those files>)`, strings of DuckDB's glob of the source's
       pattern, so DuckDB opens no other file (the sources give their columns: no sniffing).
-    - A day no longer published (its summary removed, or its new version not whole) leaves
-      every incremental model at the end of the build (post-hook keep_published_days).
     - An entity with no file at all (`playlist_tracks` before playlists were tracked) gives no
       rows, with the source's documented columns, where read_csv would stop with "No files
       found".
@@ -28,8 +28,18 @@
     {%- set days = ref('stg_open_signals__days') if source_name else ref('stg_spotify__days') -%}
     {%- set raw_source = 'open_signals_raw' if source_name else 'spotify_raw' -%}
     {%- set of_source = "source = '" ~ source_name ~ "'" if source_name else 'true' -%}
-    {%- set read = namespace(filter='true', files=['any']) -%}
+    {%- set read = namespace(filter='true', files=['any'], held=[], all=flags.FULL_REFRESH) -%}
     {%- if execute and model.resource_type != 'unit_test' and load_relation(days) is not none -%}
+        {#- The models built from this one, as they stand before this build. -#}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
+            {%- set consumer = adapter.get_relation(node.database, node.schema, node.alias) -%}
+            {%- if consumer is none -%}
+                {%- set read.all = true -%}
+            {%- else -%}
+                {%- do read.held.append(consumer) -%}
+            {%- endif -%}
+        {%- endfor -%}
         {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
         {%- set read.files = run_query("select file from glob('" ~ pattern ~ "')").columns[0].values() -%}
         {%- set wanted -%}
@@ -38,11 +48,15 @@
                 where {{ of_source }}
             ) as listed
             where listed.file.entity = '{{ entity }}' and listed.file.rows is distinct from 0
-            {%- if is_incremental() %}
-            and not exists (
-                select 1 from {{ this }} as loaded
-                where loaded.snapshot_date = listed.snapshot_date
-                    and loaded.published_at = listed.published_at
+            {%- if read.held and not read.all %}
+            and (
+                {%- for held in read.held %}
+                not exists (
+                    select 1 from {{ held }} as held
+                    where held.snapshot_date = listed.snapshot_date
+                        and held.published_at = listed.published_at
+                ){{ ' or' if not loop.last }}
+                {%- endfor %}
             )
             {%- endif %}
         {%- endset -%}
@@ -68,38 +82,25 @@
 {% endmacro %}
 
 
-{#- The track objects of the top tracks and of the playlist tracks alike (a playlist track is
-    described like a top track), source_order 0 (top tracks) before 1 (playlists) when a track
-    is in both on a day: what stg_spotify__tracks and stg_spotify__track_artists read. -#}
-{% macro published_track_objects() %}
-    select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
-        loaded_at, 0 as source_order
-    from ({{ published_rows('top_tracks') }})
-    union all
-    select track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
-        loaded_at, 1 as source_order
-    from ({{ published_rows('playlist_tracks') }})
-{% endmacro %}
-
-
 {#- post-hook of the incremental models keyed by snapshot_date (dbt_project.yml): drop the rows of
-    the days stg_spotify__days (an open-signal model: stg_open_signals__days, of its source) no
-    longer publishes, so the tables stay those a from-scratch build
-    of the published days gives. stg_spotify__raw_files, which the days are built from, keeps
-    its checks (a day is checked once per publication). -#}
+    the days no longer published, so the tables stay those a from-scratch build of the
+    published days gives: the days of stg_spotify__days, or for a model whose config says
+    `meta: {open_signal_source: <source>}`, that source's days in stg_open_signals__days.
+    stg_spotify__raw_files, which the days are built from, keeps its checks (a day is checked
+    once per publication). -#}
 {% macro keep_published_days() %}
     {%- if config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
-    {#- An open-signal staging model (stg_<source>__<entity>s) keeps its source's days. -#}
-    {%- set source_name = model.name.split('__')[0][4:] if 'open_signals' in model.fqn else none -%}
+    {%- set source_name = config.get('meta', {}).get('open_signal_source') -%}
+    {#- Found in dbt's graph, not by ref(): a hook's ref() is not a dependency dbt knows of (the
+        model depends on the days table anyway, through its base model). -#}
+    {%- set days = graph.nodes['model.' ~ project_name ~ '.'
+        ~ ('stg_open_signals__days' if source_name else 'stg_spotify__days')] -%}
+    {%- set days = adapter.get_relation(days.database, days.schema, days.alias) -%}
     delete from {{ this }}
-    {%- if source_name %}
     where snapshot_date not in (
-        select snapshot_date from {{ ref('stg_open_signals__days') }}
-        where source = '{{ source_name }}'
+        select snapshot_date from {{ days }}
+        {%- if source_name %} where source = '{{ source_name }}'{% endif %}
     )
-    {%- else %}
-    where snapshot_date not in (select snapshot_date from {{ ref('stg_spotify__days') }})
-    {%- endif %}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -51,7 +51,8 @@ BUILD_TIME_FREE = "columns(lambda c: c not in ('loaded_at', 'path', 'files'))"
 
 def tables(wh: Warehouse) -> dict[str, list[tuple]]:
     """Every table and its rows, sorted (snapshots apart: their times are build times; so is
-    staging's loaded_at, the build that loaded a row)."""
+    staging's loaded_at, the build that loaded a row; and the base models, which hold the raw
+    rows the last build read)."""
     with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
         names = [
             r[0]
@@ -63,7 +64,7 @@ def tables(wh: Warehouse) -> dict[str, list[tuple]]:
         return {
             name: sorted(con.sql(f"select {BUILD_TIME_FREE} from {name}").fetchall(), key=repr)
             for name in names
-            if name not in SNAPSHOTS
+            if name not in SNAPSHOTS and not name.startswith("base_")
         }
 
 

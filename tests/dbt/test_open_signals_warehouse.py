@@ -236,3 +236,61 @@ def test_a_source_day_published_before_files_were_listed_is_still_read(
     summary_file.write_text(json.dumps(summary))
     wh.build()
     assert tables(wh) == tables(all_at_once)
+
+
+def test_a_source_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
+    raw_days, all_at_once, tmp_path
+):
+    """A source's file truncated after its summary was written: the build fails on
+    assert_published_days_are_whole naming the source, day, file and problem, that source's
+    day is in no table while Spotify's and the other source's day load; published again
+    (whole file, new summary), it loads as if never broken."""
+    wh = Warehouse(tmp_path / "truncated")
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    day = DAYS[1]
+    path = raw_path(wh.data_dir, "deezer_tracks", day.isoformat())
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+    result = wh.dbt("build")
+    assert result.failed() == {"assert_published_days_are_whole"}, result.output[-4000:]
+    for resource_type in ("model", "snapshot", "unit_test"):
+        assert not result.failed(resource_type), result.output[-4000:]
+    output = " ".join(result.output.split())
+    assert (
+        f"Published deezer day {day} is not whole and was not loaded: {path} holds "
+        f"{len(whole) // 2} bytes, the run summary says {len(whole)} (truncated or rewritten). "
+        f"Extract {day} again (python -m ingestion open-signals --date {day} --source deezer)."
+    ) in output
+    assert "Published day " not in output  # Spotify's days are whole
+
+    def days_of(table: str) -> set[date]:
+        return {d for (d,) in wh.query(f"select distinct snapshot_date from {table}")}
+
+    for entity in ENTITIES["deezer"]:
+        assert days_of(f"stg_deezer__{entity.split('_', 1)[1]}") == set(DAYS) - {day}, entity
+    assert wh.query(
+        f"select count(deezer_rank) from fact_track_open_signals where snapshot_date = '{day}'"
+    ) == [(0,)]
+    for table in ("stg_spotify__tracks", "fact_track_popularity", "stg_lastfm__tracks"):
+        assert days_of(table) == set(DAYS), table
+    assert wh.query(
+        "select source, snapshot_date from stg_open_signals__days order by all"
+    ) == sorted([("deezer", d) for d in DAYS if d != day] + [("lastfm", d) for d in DAYS])
+
+    # Extracted again: the whole file and a new summary (a new published_at).
+    path.write_bytes(whole)
+    summary_file = source_summary_path(wh.data_dir, "deezer", day.isoformat())
+    summary = json.loads(summary_file.read_text())
+    summary_file.write_text(
+        json.dumps({**summary, "published_at": "2099-01-01T00:00:00.000000+00:00"})
+    )
+    wh.build()
+    # Equal to the reference, but for the publication times the rows record.
+    unpublished = "select columns(lambda c: c not like '%published%') from {}"
+    for model in MODELS:
+        assert sorted(wh.query(unpublished.format(model)), key=repr) == sorted(
+            all_at_once.query(unpublished.format(model)), key=repr
+        ), model

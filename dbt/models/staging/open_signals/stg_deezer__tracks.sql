@@ -1,7 +1,7 @@
 with source as (
 
-    -- The published Deezer days this table does not hold yet (macro published_rows).
-    {{ published_rows('deezer_tracks', 'deezer') }}
+    -- The published days this table does not hold yet (see the base model).
+    select * from {{ ref('base_deezer__tracks') }}
 
 ),
 

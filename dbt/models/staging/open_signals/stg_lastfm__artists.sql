@@ -1,7 +1,7 @@
 with source as (
 
-    -- The published Last.fm days this table does not hold yet (macro published_rows).
-    {{ published_rows('lastfm_artists', 'lastfm') }}
+    -- The published days this table does not hold yet (see the base model).
+    select * from {{ ref('base_lastfm__artists') }}
 
 ),
 

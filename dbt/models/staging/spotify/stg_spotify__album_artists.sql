@@ -1,2 +1,38 @@
--- The artists of the album objects of the published days this table does not hold yet.
-{{ artist_bridge(published_rows('albums'), key='album_id', json_column='album_json') }}
+with albums as (
+
+    -- The published days this table does not hold yet (see the base model).
+    select * from {{ ref('base_spotify__albums') }}
+
+),
+
+listed as (
+
+    -- One row per artist of each album object, in credit order (position 1: the primary).
+    select
+        albums.album_id,
+        json_extract_string(artist.value, '$.id') as artist_id,
+        cast(albums.snapshot_date as date) as snapshot_date,
+        cast(artist.key as integer) + 1 as artist_position,
+        json_extract_string(artist.value, '$.name') as artist_name,
+        cast(artist.key as integer) = 0 as is_primary_artist,
+        cast(albums.extracted_at as timestamp) as extracted_at,
+        albums.published_at,
+        albums.loaded_at
+    from albums, json_each(albums.album_json, '$.artists') as artist
+
+),
+
+final as (
+
+    -- An album read more than once a day (once per tracked artist listing it, once as a full
+    -- object) keeps its latest read.
+    select *
+    from listed
+    qualify row_number() over (
+        partition by album_id, artist_id, snapshot_date
+        order by extracted_at desc, artist_position
+    ) = 1
+
+)
+
+select * from final

@@ -1,7 +1,7 @@
 with source as (
 
-    -- The published days this table does not hold yet (macro's doc).
-    {{ published_rows('albums') }}
+    -- The published days this table does not hold yet (see the base model).
+    select * from {{ ref('base_spotify__albums') }}
 
 ),
 

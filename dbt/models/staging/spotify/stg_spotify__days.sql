@@ -2,7 +2,8 @@
 
 -- Every published day whose files are whole (stg_spotify__raw_files: every file its run summary
 -- lists present, with the size, sha256 and rows the summary gives), small: rebuilt on every
--- build. The staging models load the files it lists, of the days they do not hold yet.
+-- build. The base models read the files it lists, of the days the staging tables do not hold
+-- yet.
 
 with source as (
 
@@ -31,6 +32,7 @@ checked as (
         list({'entity': entity, 'path': path, 'rows': expected_rows} order by entity) as files,
         count(problem) as problems
     from {{ ref('stg_spotify__raw_files') }}
+    where source = 'spotify'
     group by snapshot_date, published_at
 
 ),

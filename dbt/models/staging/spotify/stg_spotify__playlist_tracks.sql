@@ -1,8 +1,7 @@
 with source as (
 
-    -- The published days this table does not hold yet; days published before playlists were
-    -- tracked have no file (macro's doc).
-    {{ published_rows('playlist_tracks') }}
+    -- The published days this table does not hold yet (see the base model).
+    select * from {{ ref('base_spotify__playlist_tracks') }}
 
 ),
 

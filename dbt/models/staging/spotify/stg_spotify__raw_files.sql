@@ -1,37 +1,68 @@
 {#-
     Every file a published day's run summary lists, checked before the day is loaded: present,
     of the size and sha256 the summary gives, then (checksum good, so its gzip is whole) holding
-    the rows the summary counts. Only the (day, published_at) not checked yet are read, so a day
-    costs one check, when it is published. `problem` says what is wrong (NULL: the file is
-    whole); a day with a problem is left out of stg_spotify__days, hence of every model, and
-    the test assert_published_days_are_whole fails the build naming it.
+    the rows the summary counts. The days of every source are checked alike: Spotify's
+    (`raw/runs/<date>.json`, source `spotify`) and each open-signal source's
+    (`raw/runs/<source>/<date>.json`), keyed by (source, snapshot_date), so two sources'
+    summaries of one date are two publications. Only the (source, day, published_at) not checked
+    yet are read, so a day costs one check, when it is published. `problem` says what is wrong
+    (NULL: the file is whole); a day with a problem is left out of stg_spotify__days (or
+    stg_open_signals__days), hence of every model, and the test assert_published_days_are_whole
+    fails the build naming it.
 
     A summary written before files were listed (no `files`) gives its unversioned files, checked
     for presence only (no checksum to trust their gzip with): extract such a day again to have it
     checked whole.
 -#}
+{{ config(unique_key=['source', 'snapshot_date']) }}
+
 {%- set data_dir = env_var('DATA_DIR', 'data') -%}
 
+{#- Each source's entities: the unversioned files of a summary that lists none. -#}
+{%- set legacy_entities = {
+    'spotify': ['artists', 'top_tracks', 'playlist_tracks', 'albums'],
+    'deezer': ['deezer_tracks', 'deezer_artists', 'deezer_albums', 'deezer_matches'],
+    'lastfm': ['lastfm_tracks', 'lastfm_artists', 'lastfm_matches'],
+} -%}
+
 {%- set listed_sql -%}
-with runs as (
+with published as (
 
     select
+        'spotify' as source,
+        snapshot_date,
+        published_at,
+        files,
+        "rows" as entity_rows
+    from {{ source('spotify_raw', 'runs') }}
+    union all
+    select source, snapshot_date, published_at, files, null  -- rows counted in `files` only
+    from ({{ open_signal_runs() }})
+
+),
+
+runs as (
+
+    select
+        source,
         cast(snapshot_date as date) as snapshot_date,
         cast(published_at as timestamp) as published_at,
         files,
-        "rows" as entity_rows
-    from {{ source('spotify_raw', 'runs') }} as runs
+        entity_rows
+    from published
     {%- if is_incremental() %}
     where not exists (
         select 1 from {{ this }} as checked
-        where checked.snapshot_date = cast(runs.snapshot_date as date)
-            and checked.published_at = cast(runs.published_at as timestamp)
+        where checked.source = published.source
+            and checked.snapshot_date = cast(published.snapshot_date as date)
+            and checked.published_at = cast(published.published_at as timestamp)
     )
     {%- endif %}
 
 )
 
 select
+    source,
     snapshot_date,
     published_at,
     listed_file.file.entity,
@@ -40,18 +71,22 @@ select
     listed_file.file.bytes as expected_bytes,
     listed_file.file.sha256 as expected_sha256
 from runs, unnest(files) as listed_file(file)
-{%- for entity in ['artists', 'top_tracks', 'playlist_tracks', 'albums'] %}
+{%- for source_name, entities in legacy_entities.items() %}
+{%- for entity in entities %}
 union all
 select
+    source,
     snapshot_date,
     published_at,
     '{{ entity }}',
     '{{ data_dir }}/raw/{{ entity }}/' || strftime(snapshot_date, '%Y-%m-%d') || '.csv.gz',
-    entity_rows.{{ entity }},
+    {{ 'entity_rows.' ~ entity if source_name == 'spotify' else 'null' }},
     null,
     null
 from runs
-where files is null and entity_rows.{{ entity }} is not null
+where files is null and source = '{{ source_name }}'
+    {%- if source_name == 'spotify' %} and entity_rows.{{ entity }} is not null{% endif %}
+{%- endfor %}
 {%- endfor %}
 {%- endset -%}
 
@@ -78,7 +113,8 @@ where files is null and entity_rows.{{ entity }} is not null
         {%- if blob and row['expected_sha256'] is not none and blob[1] == row['expected_bytes']
             and blob[2] == row['expected_sha256'] -%}
             {%- set rows = run_query(
-                "select count(*) from " ~ source('spotify_raw', row['entity'])
+                "select count(*) from "
+                ~ source('spotify_raw' if row['source'] == 'spotify' else 'open_signals_raw', row['entity'])
                 ~ " where filename = '" ~ row['path'].replace("'", "''") ~ "'"
             ).columns[0].values()[0] -%}
             {%- do found.counts.append((row['path'], rows)) -%}
@@ -121,6 +157,7 @@ counted as (
 final as (
 
     select
+        listed.source,
         listed.snapshot_date,
         listed.published_at,
         listed.entity,

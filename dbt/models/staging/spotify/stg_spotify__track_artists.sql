@@ -1,6 +1,58 @@
--- The artists of the track objects of the published days this table does not hold yet, the
--- top tracks' object before the playlists' (macro published_track_objects).
-{{ artist_bridge(
-    published_track_objects(), key='track_id', json_column='track_json',
-    preferred='source.source_order'
-) }}
+with top_tracks as (
+
+    -- The published days this table does not hold yet (see the base models).
+    select * from {{ ref('base_spotify__top_tracks') }}
+
+),
+
+playlist_tracks as (
+
+    select * from {{ ref('base_spotify__playlist_tracks') }}
+
+),
+
+track_objects as (
+
+    -- A playlist track is described like a top track: source_order 0 (top tracks) before 1
+    -- (playlists) when a track is in both on a day.
+    select track_id, snapshot_date, extracted_at, track_json, published_at, loaded_at,
+        0 as source_order
+    from top_tracks
+    union all
+    select track_id, snapshot_date, extracted_at, track_json, published_at, loaded_at,
+        1 as source_order
+    from playlist_tracks
+
+),
+
+listed as (
+
+    -- One row per artist of each track object, in credit order (position 1: the primary).
+    select
+        track_objects.track_id,
+        json_extract_string(artist.value, '$.id') as artist_id,
+        cast(track_objects.snapshot_date as date) as snapshot_date,
+        cast(artist.key as integer) + 1 as artist_position,
+        json_extract_string(artist.value, '$.name') as artist_name,
+        cast(artist.key as integer) = 0 as is_primary_artist,
+        cast(track_objects.extracted_at as timestamp) as extracted_at,
+        track_objects.published_at,
+        track_objects.loaded_at,
+        track_objects.source_order
+    from track_objects, json_each(track_objects.track_json, '$.artists') as artist
+
+),
+
+final as (
+
+    -- A track read more than once a day keeps its latest read, the top tracks' first.
+    select * exclude (source_order)
+    from listed
+    qualify row_number() over (
+        partition by track_id, artist_id, snapshot_date
+        order by source_order, extracted_at desc, artist_position
+    ) = 1
+
+)
+
+select * from final

@@ -1,7 +1,29 @@
-with source as (
+with top_tracks as (
 
-    -- The track objects of the published days this table does not hold yet (macro's doc).
-    {{ published_track_objects() }}
+    -- The published days this table does not hold yet (see the base models).
+    select * from {{ ref('base_spotify__top_tracks') }}
+
+),
+
+playlist_tracks as (
+
+    select * from {{ ref('base_spotify__playlist_tracks') }}
+
+),
+
+track_objects as (
+
+    -- A playlist track is described like a top track: source_order 0 (top tracks) before 1
+    -- (playlists) when a track is in both on a day.
+    select
+        track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
+        loaded_at, 0 as source_order
+    from top_tracks
+    union all
+    select
+        track_id, snapshot_date, extracted_at, track_name, track_json, filename, published_at,
+        loaded_at, 1 as source_order
+    from playlist_tracks
 
 ),
 
@@ -25,7 +47,7 @@ final as (
         cast(extracted_at as timestamp) as extracted_at,
         published_at,
         loaded_at
-    from source
+    from track_objects
     qualify row_number() over (
         partition by track_id, snapshot_date
         order by source_order, extracted_at desc, filename desc
