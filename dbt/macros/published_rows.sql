@@ -82,25 +82,35 @@
 {% endmacro %}
 
 
-{#- post-hook of the incremental models keyed by snapshot_date (dbt_project.yml): drop the rows of
-    the days no longer published, so the tables stay those a from-scratch build of the
-    published days gives: the days of stg_spotify__days, or for a model whose config says
+{#- post-hook of the incremental models keyed by snapshot_date: drop the rows of the days no
+    longer published, so the tables stay those a from-scratch build of the published days gives:
+    the days of stg_spotify__days, or for a model whose config says
     `meta: {open_signal_source: <source>}`, that source's days in stg_open_signals__days.
-    stg_spotify__raw_files, which the days are built from, keeps its checks (a day is checked
-    once per publication). -#}
-{% macro keep_published_days() %}
+    `days_model` + `inputs` (the open-signal marts, built from several sources' days): drop the
+    rows whose day no longer has the publications they were built from (`inputs`, macro
+    dates_to_build): a day whose every open-signal source was withdrawn rebuilds to no row, so
+    delete+insert alone would keep its old rows. stg_spotify__raw_files, which the days are built
+    from, keeps its checks (a day is checked once per publication). -#}
+{% macro keep_published_days(days_model=none, inputs=none) %}
     {%- if config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
     {%- set source_name = config.get('meta', {}).get('open_signal_source') -%}
     {#- Found in dbt's graph, not by ref(): a hook's ref() is not a dependency dbt knows of (the
-        model depends on the days table anyway, through its base model). -#}
-    {%- set days = graph.nodes['model.' ~ project_name ~ '.'
-        ~ ('stg_open_signals__days' if source_name else 'stg_spotify__days')] -%}
+        model depends on the days table anyway). -#}
+    {%- set days = graph.nodes['model.' ~ project_name ~ '.' ~ (days_model or
+        ('stg_open_signals__days' if source_name else 'stg_spotify__days'))] -%}
     {%- set days = adapter.get_relation(days.database, days.schema, days.alias) -%}
-    delete from {{ this }}
+    delete from {{ this }} as built
+    {%- if inputs %}
+    where not exists (
+        select 1 from {{ days }} as days
+        where days.snapshot_date = built.snapshot_date and days.{{ inputs }} = built.{{ inputs }}
+    )
+    {%- else %}
     where snapshot_date not in (
         select snapshot_date from {{ days }}
         {%- if source_name %} where source = '{{ source_name }}'{% endif %}
     )
+    {%- endif %}
     {%- else -%}
     select 1
     {%- endif -%}

@@ -294,3 +294,33 @@ def test_a_source_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
         assert sorted(wh.query(unpublished.format(model)), key=repr) == sorted(
             all_at_once.query(unpublished.format(model)), key=repr
         ), model
+
+
+def test_a_day_whose_sources_are_all_withdrawn_leaves_the_open_signal_marts(
+    raw_days, all_at_once, tmp_path
+):
+    """Every open-signal source's summary of a day removed after the day was built, Spotify's
+    kept: the day rebuilds to no open-signal row (delete+insert alone would keep the old ones),
+    and the tables equal a from-scratch build of what is still published."""
+    withdrawn = DAYS[1]
+    wh = Warehouse(tmp_path / "withdrawn")
+    copy_days(raw_days, wh.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, wh.data_dir, source, DAYS)
+    wh.build()
+    assert wh.query(
+        f"select count(*) from fact_track_open_signals where snapshot_date = '{withdrawn}'"
+    ) != [(0,)]
+    for source in ENTITIES:
+        source_summary_path(wh.data_dir, source, withdrawn.isoformat()).unlink()
+    wh.build()
+
+    scratch = Warehouse(tmp_path / "scratch")
+    copy_days(raw_days, scratch.data_dir, DAYS)
+    for source in ENTITIES:
+        copy_source_days(raw_days, scratch.data_dir, source, [d for d in DAYS if d != withdrawn])
+    scratch.build()
+    assert tables(wh) == tables(scratch)
+    assert wh.query(
+        f"select count(*) from bridge_spotify_open_signals where snapshot_date = '{withdrawn}'"
+    ) == [(0,)]

@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='snapshot_date',
     on_schema_change='fail',
+    post_hook="{{ keep_published_days('int_open_signals__published_days', 'published_inputs') }}",
 ) }}
 
 -- Open popularity signals per Spotify track and day (a track either source matched): Deezer
