@@ -134,7 +134,9 @@ class Warehouse:
     def target_path(self) -> Path:
         return self.data_dir / "dbt-target"
 
-    def dbt(self, *args: str) -> DbtResult:
+    def dbt(self, *args: str, program: tuple[str, ...] = (str(DBT),)) -> DbtResult:
+        """dbt with `args` on this warehouse; `program`: what runs it (dbt's CLI, or a script
+        taking dbt's arguments)."""
         (self.target_path / "run_results.json").unlink(missing_ok=True)
         env = {
             **os.environ,
@@ -144,7 +146,7 @@ class Warehouse:
         }
         run = subprocess.run(
             [
-                str(DBT),
+                *program,
                 "--no-use-colors",
                 *args,
                 "--project-dir",

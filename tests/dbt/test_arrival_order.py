@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -265,3 +266,27 @@ def test_a_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
     copy_days(source, wh.data_dir, [truncated, missing, miscounted])
     wh.build()
     assert tables(wh) == reference["tables"]
+
+
+def test_a_day_published_during_a_build_waits_for_the_next_build(raw_source, tmp_path):
+    """A run summary written while a build runs, between the moment stg_spotify__raw_files
+    looked at the files and the moment its SQL reads the summaries: that build leaves the day
+    alone (it is not 'missing' for good, as it was when `make run` published days under a
+    running build), the next one checks and loads it."""
+    source = raw_source["extended"]
+    first, second, late = snapshot_dates()[:3]
+    wh = Warehouse(tmp_path / "during")
+    copy_days(source, wh.data_dir, [first, second])
+    copy_days(source, wh.data_dir, [late], publish=False)  # its files, then its summary below
+    script = Path(__file__).with_name("build_while_publishing.py")
+    during = wh.dbt(
+        "build", program=(sys.executable, str(script), str(source), str(wh.data_dir), str(late))
+    )
+    assert during.returncode == 0, during.output[-4000:]
+    assert summary_path(wh.data_dir, late.isoformat()).exists()
+    assert _loaded_days(wh)["stg_spotify__days"] == {first, second}
+    assert wh.query("select count(*) from stg_spotify__raw_file_problems") == [(0,)]
+
+    wh.build()
+    assert _loaded_days(wh)["stg_spotify__days"] == {first, second, late}
+    assert wh.query("select count(*) from stg_spotify__raw_file_problems") == [(0,)]

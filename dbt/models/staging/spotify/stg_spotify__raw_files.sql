@@ -92,9 +92,15 @@ where files is null and source = '{{ source_name }}'
 
 {#- What the files hold: read at execution only (blobs first; rows only of the files whose
     checksum matches, so a truncated gzip is never parsed). -#}
-{%- set found = namespace(blobs=[], counts=[]) -%}
+{%- set found = namespace(publications=[], blobs=[], counts=[]) -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
     {%- set listed = run_query(listed_sql) -%}
+    {%- for row in listed.rows -%}
+        {%- set publication = [row['source'], row['snapshot_date'] | string, row['published_at'] | string] -%}
+        {%- if publication not in found.publications -%}
+            {%- do found.publications.append(publication) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set existing = run_query(
         "select file from glob('" ~ data_dir ~ "/raw/*/*.csv.gz')"
     ).columns[0].values() -%}
@@ -125,6 +131,22 @@ where files is null and source = '{{ source_name }}'
 with listed as (
 
     {{ listed_sql | indent(4) }}
+
+),
+
+compiled as (
+
+    -- The publications listed when the files were looked at (above, at compile time). A
+    -- summary published while this build runs waits for the next build: checked now, against
+    -- files found before it was written, it would count as missing for good.
+    select * from (values
+        {%- for source, day, published_at in found.publications %}
+        ('{{ source }}', date '{{ day }}', timestamp '{{ published_at }}'){{ ',' if not loop.last }}
+        {%- else %}
+        (null, null, null)
+        {%- endfor %}
+    ) as compiled(source, snapshot_date, published_at)
+    where source is not null
 
 ),
 
@@ -182,6 +204,10 @@ final as (
         end as problem,
         {{ build_started_at() }} as loaded_at
     from listed
+    inner join compiled
+        on listed.source = compiled.source
+        and listed.snapshot_date = compiled.snapshot_date
+        and listed.published_at = compiled.published_at
     left join blobs on listed.path = blobs.path
     left join counted on listed.path = counted.path
 
