@@ -177,17 +177,16 @@ class Browser:
         """Return once the page has painted two more frames."""
         self.call("Runtime.evaluate", expression=NEXT_FRAMES, awaitPromise=True)
 
-    def settled(self, expression: str, what: str, timeout: float = 30):
+    def settled(self, expression: str, what: str, rounds: int = 500):
         """The value of `expression` once two painted frames left it as it was (a layout
-        change, a resize, a chart drawn again, is over)."""
-        deadline = time.monotonic() + timeout
+        change, a resize, a chart drawn again, is over); bounded in frames, not seconds."""
         before = self.evaluate(expression)
-        while True:
+        for _ in range(rounds):
             self.painted()
             if (now := self.evaluate(expression)) == before:
                 return now
-            assert time.monotonic() < deadline, f"{what} still changing after {timeout}s"
             before = now
+        raise AssertionError(f"{what} still changing after {rounds} rounds of two frames")
 
     def close(self) -> None:
         self._stack.close()
