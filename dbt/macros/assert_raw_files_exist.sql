@@ -5,11 +5,10 @@
 -#}
 {% macro assert_raw_files_exist() %}
     {%- if execute and flags.WHICH in ('build', 'run', 'snapshot', 'test') -%}
-        {%- set data_dir = env_var('DATA_DIR', 'data') -%}
         {%- set missing = [] -%}
         {#- The entity files, and the run summaries that publish the days. -#}
         {%- for entity in ['artists/*.csv.gz', 'albums/*.csv.gz', 'top_tracks/*.csv.gz', 'runs/*.json'] -%}
-            {%- set pattern = data_dir ~ '/raw/' ~ entity -%}
+            {%- set pattern = raw_dir() ~ '/' ~ entity -%}
             {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
             {%- if found == 0 -%}
                 {%- do missing.append(pattern) -%}
@@ -19,7 +18,7 @@
             {{ exceptions.raise_compiler_error(
                 "No raw file matches " ~ missing | join(', ') ~ ". Extract at least one day first "
                 ~ "(python -m ingestion extract --date YYYY-MM-DD) or point DATA_DIR at the folder "
-                ~ "holding raw/ (DATA_DIR is '" ~ data_dir ~ "')."
+                ~ "holding raw/ (DATA_DIR is '" ~ env_var('DATA_DIR', 'data') ~ "')."
             ) }}
         {%- endif -%}
     {%- endif -%}

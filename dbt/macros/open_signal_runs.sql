@@ -3,7 +3,7 @@
 {% macro open_signal_runs() %}
     {%- set found = namespace(any=not execute) -%}
     {%- if execute -%}
-        {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/runs/*/*.json' -%}
+        {%- set pattern = raw_dir() ~ '/runs/*/*.json' -%}
         {%- set found.any = run_query(
             "select count(*) from glob('" ~ pattern ~ "')"
         ).columns[0].values()[0] > 0 -%}

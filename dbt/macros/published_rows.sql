@@ -40,7 +40,7 @@
                 {%- do read.held.append(consumer) -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- set pattern = env_var('DATA_DIR', 'data') ~ '/raw/' ~ entity ~ '/*.csv.gz' -%}
+        {%- set pattern = raw_dir() ~ '/' ~ entity ~ '/*.csv.gz' -%}
         {%- set read.files = run_query("select file from glob('" ~ pattern ~ "')").columns[0].values() -%}
         {%- set wanted -%}
             select listed.file.path from (

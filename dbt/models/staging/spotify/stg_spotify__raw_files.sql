@@ -16,7 +16,7 @@
 -#}
 {{ config(unique_key=['source', 'snapshot_date']) }}
 
-{%- set data_dir = env_var('DATA_DIR', 'data') -%}
+{%- set raw_folder = raw_dir() -%}
 
 {#- Each source's entities: the unversioned files of a summary that lists none. -#}
 {%- set legacy_entities = {
@@ -66,7 +66,7 @@ select
     snapshot_date,
     published_at,
     listed_file.file.entity,
-    '{{ data_dir }}/raw/' || listed_file.file.path as path,
+    '{{ raw_folder }}/' || listed_file.file.path as path,
     listed_file.file."rows" as expected_rows,
     listed_file.file.bytes as expected_bytes,
     listed_file.file.sha256 as expected_sha256
@@ -79,7 +79,7 @@ select
     snapshot_date,
     published_at,
     '{{ entity }}',
-    '{{ data_dir }}/raw/{{ entity }}/' || strftime(snapshot_date, '%Y-%m-%d') || '.csv.gz',
+    '{{ raw_folder }}/{{ entity }}/' || strftime(snapshot_date, '%Y-%m-%d') || '.csv.gz',
     {{ 'entity_rows.' ~ entity if source_name == 'spotify' else 'null' }},
     null,
     null
@@ -102,7 +102,7 @@ where files is null and source = '{{ source_name }}'
         {%- endif -%}
     {%- endfor -%}
     {%- set existing = run_query(
-        "select file from glob('" ~ data_dir ~ "/raw/*/*.csv.gz')"
+        "select file from glob('" ~ raw_folder ~ "/*/*.csv.gz')"
     ).columns[0].values() -%}
     {%- set present = [] -%}
     {%- for path in listed.columns['path'].values() | unique if path in existing -%}
