@@ -1,6 +1,6 @@
 """`dbt build` in-process (dbtRunner) that publishes a day the moment stg_spotify__raw_files
 starts executing: after its files were listed and looked at (compile time), before its SQL
-runs. Run as a script by tests/dbt/test_arrival_order.py, with DATA_DIR and DUCKDB_PATH set.
+runs. Run as a script by tests/dbt/test_arrival_order.py, as dbt_harness.Warehouse runs dbt.
 
 usage: build_while_publishing.py SOURCE_DIR DATA_DIR DAY DBT_ARGS... (e.g. build --project-dir ...)
 """

@@ -21,9 +21,9 @@ import shutil
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from dbt_harness import (
+    NO_TESTS,
     Warehouse,
     copy_days,
     publish_copy,
@@ -41,20 +41,19 @@ SNAPSHOTS = {
     "snap_spotify__albums": "album_id",
     "snap_spotify__tracks": "track_id",
 }
-# Intermediate builds skip the data tests (they do not change a table); the last build of
-# each schedule is a complete `dbt build`.
-FAST = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+# Intermediate builds skip the data tests (Warehouse.build_tables); the last build of each
+# schedule is a complete `dbt build`.
 
 
-# loaded_at is the build's time; paths name the warehouse's own DATA_DIR.
-BUILD_TIME_FREE = "columns(lambda c: c not in ('loaded_at', 'path', 'files'))"
+# loaded_at is the build's time.
+BUILD_TIME_FREE = "columns(lambda c: c != 'loaded_at')"
 
 
 def tables(wh: Warehouse) -> dict[str, list[tuple]]:
     """Every table and its rows, sorted (snapshots apart: their times are build times; so is
     staging's loaded_at, the build that loaded a row; and the base models, which hold the raw
     rows the last build read)."""
-    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+    with wh.connect() as con:
         names = [
             r[0]
             for r in con.sql(
@@ -72,7 +71,7 @@ def tables(wh: Warehouse) -> dict[str, list[tuple]]:
 def current_snapshot_rows(wh: Warehouse) -> dict[str, list[tuple]]:
     """The snapshots' current rows without dbt's columns; fails on two current rows a key."""
     found = {}
-    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+    with wh.connect() as con:
         for name, key in SNAPSHOTS.items():
             columns = [
                 c
@@ -118,7 +117,7 @@ def reference(raw_source, tmp_path_factory):
     wh = Warehouse(tmp_path_factory.mktemp("all-at-once"))
     days = snapshot_dates()[:DAYS]
     copy_days(raw_source["extended"], wh.data_dir, days)
-    wh.build()
+    wh.build_tables()
     return {"days": days, "tables": tables(wh), "snapshots": current_snapshot_rows(wh)}
 
 
@@ -135,7 +134,7 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
     # The altered day first, then the others one build each, in random order; the altered
     # day is extracted again (true files, new published_at) at its place in the order.
     publish_altered(source, wh.data_dir, altered)
-    wh.build(*FAST)
+    wh.build_tables()
     assert wh.query("select count(*) from stg_spotify__days")[0][0] == 1
     for position, day in enumerate(order):
         if position == 1:
@@ -147,7 +146,7 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
                 staged = staged_path(wh.data_dir, entity, altered.isoformat())
                 staged.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(raw_path(source, entity, altered.isoformat()), staged)
-            wh.build(*FAST)
+            wh.build_tables()
             loaded = {
                 d for (d,) in wh.query("select distinct snapshot_date from stg_spotify__top_tracks")
             }
@@ -158,7 +157,7 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
             )[0][0]
             assert renamed > 0 or order[0] == altered  # the altered one, unless redone already
         copy_days(source, wh.data_dir, [day])
-        wh.build(*FAST)
+        wh.build_tables()
     wh.build()  # nothing new: changes nothing, and every data test passes
 
     assert tables(wh) == reference["tables"]
@@ -178,11 +177,11 @@ def test_batches_then_full_refresh_equal_all_at_once(reference, raw_source, tmp_
     days = rng.sample(list(reference["days"]), DAYS)
     wh = Warehouse(tmp_path)
     copy_days(source, wh.data_dir, days[:2])
-    wh.build(*FAST)
+    wh.build_tables()
     copy_days(source, wh.data_dir, days[2:])
-    wh.build(*FAST)
+    wh.build_tables()
     assert tables(wh) == reference["tables"]
-    wh.build("--full-refresh")
+    wh.build_tables("--full-refresh")
     assert tables(wh) == reference["tables"]
     assert current_snapshot_rows(wh) == reference["snapshots"]
 
@@ -205,7 +204,7 @@ def _break_days(data_dir: Path, truncated, missing, miscounted) -> None:
 
 def _loaded_days(wh: Warehouse) -> dict[str, set]:
     """The snapshot dates of every table that has them (the file checks apart)."""
-    with duckdb.connect(str(wh.duckdb_path), read_only=True) as con:
+    with wh.connect() as con:
         names = [
             name
             for (name,) in con.sql(
@@ -231,7 +230,7 @@ def test_a_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
     days = list(reference["days"])
     wh = Warehouse(tmp_path / "daily")
     copy_days(source, wh.data_dir, days)
-    wh.build(*FAST)
+    wh.build_tables()
     truncated, missing, miscounted = days[1], days[2], days[3]
     _break_days(wh.data_dir, truncated, missing, miscounted)
 
@@ -247,7 +246,8 @@ def test_a_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
         (missing, "albums", "missing"),
         (miscounted, "top_tracks", "rows, the run summary counts 0"),
     ):
-        path = raw_path(wh.data_dir, entity, day.isoformat())
+        # As dbt names it: relative to its DATA_DIR (".", tests/dbt/dbt_harness.py).
+        path = raw_path(wh.data_dir, entity, day.isoformat()).relative_to(wh.data_dir)
         assert f"Published day {day} is not whole and was not loaded: {path} " in output
         line = output.split(f"{path} ")[1]
         assert line.split(". Extract")[0].endswith(problem) or problem in line.split(".")[0]
@@ -259,7 +259,7 @@ def test_a_day_that_is_not_whole_is_not_loaded_and_its_fix_loads_it(
 
     scratch = Warehouse(tmp_path / "scratch")
     shutil.copytree(wh.data_dir / "raw", scratch.data_dir / "raw")
-    scratch.build(*FAST)
+    scratch.build_tables()
     assert tables(wh) == tables(scratch)
 
     # Extracted again (whole files, a new summary): loaded, as if never broken.
@@ -280,13 +280,15 @@ def test_a_day_published_during_a_build_waits_for_the_next_build(raw_source, tmp
     copy_days(source, wh.data_dir, [late], publish=False)  # its files, then its summary below
     script = Path(__file__).with_name("build_while_publishing.py")
     during = wh.dbt(
-        "build", program=(sys.executable, str(script), str(source), str(wh.data_dir), str(late))
+        "build",
+        *NO_TESTS,
+        program=(sys.executable, str(script), str(source), str(wh.data_dir), str(late)),
     )
     assert during.returncode == 0, during.output[-4000:]
     assert summary_path(wh.data_dir, late.isoformat()).exists()
     assert _loaded_days(wh)["stg_spotify__days"] == {first, second}
     assert wh.query("select count(*) from stg_spotify__raw_file_problems") == [(0,)]
 
-    wh.build()
+    wh.build_tables()
     assert _loaded_days(wh)["stg_spotify__days"] == {first, second, late}
     assert wh.query("select count(*) from stg_spotify__raw_file_problems") == [(0,)]
