@@ -153,6 +153,35 @@ def parsed_project() -> Path:
     return folder / "target" / "partial_parse.msgpack"
 
 
+def _dbt_in_process(command: list[str], folder: Path) -> tuple[int, str]:
+    """dbtRunner in `folder` with DBT_ENV (both restored after): dbt's exit code (0, 1 for a
+    failing node, 2 for an error) and the messages it logged at info level and above."""
+    from dbt.cli.main import dbtRunner
+
+    from warehouse.dbt_runner import close_duckdb_connection
+
+    logged: list[str] = []
+
+    def keep(event) -> None:
+        if event.info.level in ("info", "warn", "error"):
+            logged.append(event.info.msg)
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(DBT_ENV)
+    os.chdir(folder)
+    try:
+        outcome = dbtRunner(callbacks=[keep]).invoke(command)
+    finally:
+        close_duckdb_connection()  # the tests open the file read-only in this process
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    if outcome.exception is not None:
+        logged.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
+    return (0 if outcome.success else 2 if outcome.exception else 1), "\n".join(logged)
+
+
 @dataclass
 class Warehouse:
     """A DATA_DIR (dbt's working directory) + DuckDB file + dbt target folder of its own."""
@@ -168,36 +197,41 @@ class Warehouse:
     def target_path(self) -> Path:
         return self.data_dir / "dbt-target"
 
-    def dbt(self, *args: str, program: tuple[str, ...] = (str(DBT),)) -> DbtResult:
-        """dbt with `args` on this warehouse; `program`: what runs it (dbt's CLI, or a script
-        taking dbt's arguments)."""
+    def dbt(self, *args: str, program: tuple[str, ...] | None = None) -> DbtResult:
+        """dbt with `args` on this warehouse, in this process (dbtRunner, as the DAG runs it:
+        no interpreter start and import of dbt per command); `program`: a script taking dbt's
+        arguments, run in its own process instead."""
         if not (self.target_path / "partial_parse.msgpack").exists():
             self.target_path.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(parsed_project(), self.target_path / "partial_parse.msgpack")
         (self.target_path / "run_results.json").unlink(missing_ok=True)
-        run = subprocess.run(
-            [
-                *program,
-                "--no-use-colors",
-                *args,
-                "--project-dir",
-                str(ROOT / "dbt"),
-                "--profiles-dir",
-                str(ROOT / "dbt"),
-                "--target-path",
-                str(self.target_path),
-                "--log-path",
-                str(self.data_dir / "dbt-logs"),
-            ],
-            cwd=self.data_dir,
-            env=DBT_ENV,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        command = [
+            "--no-use-colors",
+            *args,
+            "--project-dir",
+            str(ROOT / "dbt"),
+            "--profiles-dir",
+            str(ROOT / "dbt"),
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.data_dir / "dbt-logs"),
+        ]
+        if program:
+            run = subprocess.run(
+                [*program, *command],
+                cwd=self.data_dir,
+                env=DBT_ENV,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            returncode, output = run.returncode, run.stdout + run.stderr
+        else:
+            returncode, output = _dbt_in_process(command, self.data_dir)
         results_file = self.target_path / "run_results.json"
         results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-        return DbtResult(run.returncode, run.stdout + run.stderr, results)
+        return DbtResult(returncode, output, results)
 
     def build(self, *args: str) -> DbtResult:
         """A plain `dbt build` (what the DAG's build task runs); fails the test if it fails."""
