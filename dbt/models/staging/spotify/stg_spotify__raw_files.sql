@@ -92,30 +92,38 @@ where files is null and source = '{{ source_name }}'
 
 {#- What the files hold: read at execution only (blobs first; rows only of the files whose
     checksum matches, so a truncated gzip is never parsed). -#}
-{%- set found = namespace(publications=[], blobs=[], counts=[]) -%}
+{#- Lookups are dicts: a year from scratch lists thousands of files, and a search through a
+    list per file made this model quadratic in them. -#}
+{%- set found = namespace(publications={}, blobs=[], counts=[]) -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
     {%- set listed = run_query(listed_sql) -%}
     {%- for row in listed.rows -%}
-        {%- set publication = [row['source'], row['snapshot_date'] | string, row['published_at'] | string] -%}
-        {%- if publication not in found.publications -%}
-            {%- do found.publications.append(publication) -%}
-        {%- endif -%}
+        {%- do found.publications.update({
+            (row['source'], row['snapshot_date'] | string, row['published_at'] | string): true
+        }) -%}
     {%- endfor -%}
-    {%- set existing = run_query(
+    {%- set existing = {} -%}
+    {%- for file in run_query(
         "select file from glob('" ~ raw_folder ~ "/*/*.csv.gz')"
     ).columns[0].values() -%}
+        {%- do existing.update({file: true}) -%}
+    {%- endfor -%}
     {%- set present = [] -%}
     {%- for path in listed.columns['path'].values() | unique if path in existing -%}
         {%- do present.append("'" ~ path.replace("'", "''") ~ "'") -%}
     {%- endfor -%}
+    {%- set blob_of = {} -%}
     {%- if present -%}
         {%- set blobs = run_query(
             "select filename, size, sha256(content) from read_blob([" ~ present | join(', ') ~ "])"
         ) -%}
         {%- set found.blobs = blobs.rows -%}
+        {%- for blob in blobs.rows -%}
+            {%- do blob_of.update({blob[0]: blob}) -%}
+        {%- endfor -%}
     {%- endif -%}
     {%- for row in listed.rows -%}
-        {%- set blob = found.blobs | selectattr(0, 'equalto', row['path']) | first -%}
+        {%- set blob = blob_of.get(row['path']) -%}
         {%- if blob and row['expected_sha256'] is not none and blob[1] == row['expected_bytes']
             and blob[2] == row['expected_sha256'] -%}
             {%- set rows = run_query(
