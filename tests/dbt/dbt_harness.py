@@ -23,7 +23,6 @@ import duckdb
 from ingestion.raw_writer import RAW_ENTITIES, describe_file, raw_path, summary_path
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT = ROOT / ".venv" / "bin" / "dbt"
 ENTITIES = RAW_ENTITIES
 DAYS = 6  # five days for the first build, one more for the incremental run
 # The sandbox's playlists (docs/interfaces.md section 1): Lofi Girl's and Today's Top Hits'
@@ -143,14 +142,23 @@ def parsed_project() -> Path:
     """dbt's partial-parse file of the project, parsed once per test process."""
     folder = Path(tempfile.mkdtemp(prefix="dbt-parse-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    run = subprocess.run(
-        [str(DBT), "--no-use-colors", "parse", "--project-dir", str(ROOT / "dbt"),
-         "--profiles-dir", str(ROOT / "dbt"), "--target-path", str(folder / "target"),
-         "--log-path", str(folder / "logs")],
-        cwd=folder, env=DBT_ENV, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    return folder / "target" / "partial_parse.msgpack"
+    returncode, output = _dbt_in_process(["parse", *dbt_paths(folder)], folder)
+    assert returncode == 0, output[-6000:]
+    return folder / "dbt-target" / "partial_parse.msgpack"
+
+
+def dbt_paths(folder: Path) -> list[str]:
+    """The project, profile, target and log arguments of a dbt command for `folder`."""
+    return [
+        "--project-dir",
+        str(ROOT / "dbt"),
+        "--profiles-dir",
+        str(ROOT / "dbt"),
+        "--target-path",
+        str(folder / "dbt-target"),
+        "--log-path",
+        str(folder / "dbt-logs"),
+    ]
 
 
 def _dbt_in_process(command: list[str], folder: Path) -> tuple[int, str]:
@@ -205,18 +213,7 @@ class Warehouse:
             self.target_path.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(parsed_project(), self.target_path / "partial_parse.msgpack")
         (self.target_path / "run_results.json").unlink(missing_ok=True)
-        command = [
-            "--no-use-colors",
-            *args,
-            "--project-dir",
-            str(ROOT / "dbt"),
-            "--profiles-dir",
-            str(ROOT / "dbt"),
-            "--target-path",
-            str(self.target_path),
-            "--log-path",
-            str(self.data_dir / "dbt-logs"),
-        ]
+        command = ["--no-use-colors", *args, *dbt_paths(self.data_dir)]
         if program:
             run = subprocess.run(
                 [*program, *command],
