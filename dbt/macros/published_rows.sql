@@ -94,11 +94,8 @@
 {% macro keep_published_days(days_model=none, inputs=none) %}
     {%- if config.get('materialized') == 'incremental' and model.name != 'stg_spotify__raw_files' -%}
     {%- set source_name = config.get('meta', {}).get('open_signal_source') -%}
-    {#- Found in dbt's graph, not by ref(): a hook's ref() is not a dependency dbt knows of (the
-        model depends on the days table anyway). -#}
-    {%- set days = graph.nodes['model.' ~ project_name ~ '.' ~ (days_model or
-        ('stg_open_signals__days' if source_name else 'stg_spotify__days'))] -%}
-    {%- set days = adapter.get_relation(days.database, days.schema, days.alias) -%}
+    {%- set days = relation_of(days_model or
+        ('stg_open_signals__days' if source_name else 'stg_spotify__days')) -%}
     delete from {{ this }} as built
     {%- if inputs %}
     where not exists (

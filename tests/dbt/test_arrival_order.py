@@ -50,15 +50,14 @@ BUILD_TIME_FREE = "columns(lambda c: c != 'loaded_at')"
 
 
 def tables(wh: Warehouse) -> dict[str, list[tuple]]:
-    """Every table and its rows, sorted (snapshots apart: their times are build times; so is
-    staging's loaded_at, the build that loaded a row; and the base models, which hold the raw
-    rows the last build read)."""
+    """Every table and view and its rows, sorted (snapshots apart: their times are build times;
+    so is staging's loaded_at, the build that loaded a row; and the base models, which hold the
+    raw rows the last build read)."""
     with wh.connect() as con:
         names = [
             r[0]
             for r in con.sql(
-                "select table_name from information_schema.tables "
-                "where table_type = 'BASE TABLE' order by 1"
+                "select table_name from information_schema.tables order by 1"
             ).fetchall()
         ]
         return {
@@ -92,21 +91,26 @@ def current_snapshot_rows(wh: Warehouse) -> dict[str, list[tuple]]:
 
 
 def publish_altered(source: Path, data_dir: Path, day) -> None:
-    """Publish `day` with other content: every track one popularity point up, every artist
-    renamed (a descriptive change). Its summary's published_at is older than the true one."""
-    for entity, column in (("top_tracks", "track_json"), ("artists", "artist_json")):
+    """Publish `day` with other content: every top track one popularity point up, every
+    artist, album and top track renamed (descriptive changes, which open versions). Its
+    summary's published_at is older than the true one."""
+    renamed = {"top_tracks": "track_name", "artists": "artist_name", "albums": "album_name"}
+    for entity, column in (
+        ("top_tracks", "track_json"),
+        ("artists", "artist_json"),
+        ("albums", "album_json"),
+    ):
         rows = read_csv(raw_path(source, entity, day.isoformat()))
         for row in rows:
             obj = json.loads(row[column])
             if entity == "top_tracks" and obj.get("popularity") is not None:
                 obj["popularity"] = min(100, obj["popularity"] + 1)
-            if entity == "artists":
-                obj["name"] = row["artist_name"] = obj["name"] + " (old)"
+            obj["name"] = row[renamed[entity]] = obj["name"] + " (old)"
             row[column] = json.dumps(obj, separators=(",", ":"))
         target = data_dir / raw_path(source, entity, day.isoformat()).relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_csv(target, list(rows[0]), rows)
-    copy_days(source, data_dir, [day], publish=False, entities=("albums", "playlist_tracks"))
+    copy_days(source, data_dir, [day], publish=False, entities=("playlist_tracks",))
     publish_copy(source, data_dir, day)
     reseal(data_dir, day)  # a whole day, of other content
     republish(data_dir, day, "2000-01-01T00:00:00.000000+00:00")
@@ -162,8 +166,12 @@ def test_one_day_at_a_time_in_random_order_equals_all_at_once(reference, raw_sou
 
     assert tables(wh) == reference["tables"]
     assert current_snapshot_rows(wh) == reference["snapshots"]
-    # The altered day's content is gone everywhere: no artist keeps its old name.
-    assert not wh.query("select artist_id from dim_artist where artist_name like '% (old)'")
+    # The altered day's content is gone everywhere: nothing keeps its old name.
+    for dim, name in (("artist", "artist_name"), ("album", "album_name"), ("track", "track_name")):
+        assert not wh.query(f"select 1 from dim_{dim} where {name} like '% (old)'"), dim
+        assert not wh.query(
+            f"select 1 from int_spotify__{dim}_versions where {name} like '% (old)'"
+        ), dim
     # The snapshots recorded the rename and its undoing: more than one version per artist.
     versions = wh.query(
         "select count(*) from snap_spotify__artists group by artist_id having count(*) > 1"

@@ -1,14 +1,37 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='album_id',
+    on_schema_change='fail',
+    post_hook="{{ keep_published_versions() }}",
+) }}
+
 -- SCD2 history of each album's descriptive attributes from every daily row (what it means:
 -- the model's description). A NULL attribute is "not observed", so it is carried forward from
 -- its last value and opens no version; a version opens when the carried-forward attributes
 -- change (their hash differs from the previous observed day's), gaps between observed days
 -- allowed.
+-- Incremental by album: an album whose new rows all come after its last seen day continues
+-- from its stored versions (each stands for the days it spans, as they carry the same
+-- attributes); an album with a late, re-extracted or withdrawn day is recomputed from every
+-- daily row; other albums are not read (macro versions_to_build).
 
 with albums as (
 
-    select * from {{ ref('stg_spotify__albums') }}
+    select
+        album_id, snapshot_date, album_name, album_type, total_tracks, release_date,
+        release_date_precision, label, primary_artist_id, loaded_at
+    from {{ ref('stg_spotify__albums') }}
 
 ),
+
+days as (
+
+    select snapshot_date from {{ ref('stg_spotify__days') }}
+
+),
+
+{{ versions_to_build('albums', key='album_id') }},
 
 carried_forward as (
 
@@ -24,7 +47,7 @@ carried_forward as (
         last_value(primary_artist_id ignore nulls) over history as primary_artist_id,
         min(snapshot_date) over (partition by album_id) as first_seen_date,
         max(snapshot_date) over (partition by album_id) as last_seen_date
-    from albums
+    from daily
     window history as (
         partition by album_id order by snapshot_date
         rows between unbounded preceding and current row
@@ -72,7 +95,8 @@ final as (
         lead(snapshot_date) over (partition by album_id order by snapshot_date) is null
             as is_current,
         first_seen_date,
-        last_seen_date
+        last_seen_date,
+        {{ build_started_at() }} as loaded_at
     from versions
 
 )

@@ -1,14 +1,35 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='artist_id',
+    on_schema_change='fail',
+    post_hook="{{ keep_published_versions() }}",
+) }}
+
 -- SCD2 history of each artist's descriptive attributes from every daily row (what it means:
 -- the model's description). A NULL attribute is "not observed", so it is carried forward from
 -- its last value and opens no version; a version opens when the carried-forward attributes
 -- change (their hash differs from the previous observed day's), gaps between observed days
 -- allowed.
+-- Incremental by artist: an artist whose new rows all come after its last seen day continues
+-- from its stored versions (each stands for the days it spans, as they carry the same
+-- attributes); an artist with a late, re-extracted or withdrawn day is recomputed from every
+-- daily row; other artists are not read (macro versions_to_build).
 
 with artists as (
 
-    select * from {{ ref('stg_spotify__artists') }}
+    select artist_id, snapshot_date, artist_name, genres, loaded_at
+    from {{ ref('stg_spotify__artists') }}
 
 ),
+
+days as (
+
+    select snapshot_date from {{ ref('stg_spotify__days') }}
+
+),
+
+{{ versions_to_build('artists', key='artist_id') }},
 
 carried_forward as (
 
@@ -19,7 +40,7 @@ carried_forward as (
         last_value(genres ignore nulls) over history as genres,
         min(snapshot_date) over (partition by artist_id) as first_seen_date,
         max(snapshot_date) over (partition by artist_id) as last_seen_date
-    from artists
+    from daily
     window history as (
         partition by artist_id order by snapshot_date
         rows between unbounded preceding and current row
@@ -57,7 +78,8 @@ final as (
         lead(snapshot_date) over (partition by artist_id order by snapshot_date) is null
             as is_current,
         first_seen_date,
-        last_seen_date
+        last_seen_date,
+        {{ build_started_at() }} as loaded_at
     from versions
 
 )

@@ -1,14 +1,37 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='track_id',
+    on_schema_change='fail',
+    post_hook="{{ keep_published_versions() }}",
+) }}
+
 -- SCD2 history of each track's descriptive attributes from every daily row (what it means:
 -- the model's description). A NULL attribute is "not observed", so it is carried forward from
 -- its last value and opens no version; a version opens when the carried-forward attributes
 -- change (their hash differs from the previous observed day's), gaps between observed days
 -- allowed.
+-- Incremental by track: a track whose new rows all come after its last seen day continues
+-- from its stored versions (each stands for the days it spans, as they carry the same
+-- attributes); a track with a late, re-extracted or withdrawn day is recomputed from every
+-- daily row; other tracks are not read (macro versions_to_build).
 
 with tracks as (
 
-    select * from {{ ref('stg_spotify__tracks') }}
+    select
+        track_id, snapshot_date, track_name, album_id, primary_artist_id, duration_ms,
+        is_explicit, isrc, disc_number, track_number, loaded_at
+    from {{ ref('stg_spotify__tracks') }}
 
 ),
+
+days as (
+
+    select snapshot_date from {{ ref('stg_spotify__days') }}
+
+),
+
+{{ versions_to_build('tracks', key='track_id') }},
 
 carried_forward as (
 
@@ -25,7 +48,7 @@ carried_forward as (
         last_value(track_number ignore nulls) over history as track_number,
         min(snapshot_date) over (partition by track_id) as first_seen_date,
         max(snapshot_date) over (partition by track_id) as last_seen_date
-    from tracks
+    from daily
     window history as (
         partition by track_id order by snapshot_date
         rows between unbounded preceding and current row
@@ -75,7 +98,8 @@ final as (
         lead(snapshot_date) over (partition by track_id order by snapshot_date) is null
             as is_current,
         first_seen_date,
-        last_seen_date
+        last_seen_date,
+        {{ build_started_at() }} as loaded_at
     from versions
 
 )

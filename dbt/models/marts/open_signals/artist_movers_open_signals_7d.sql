@@ -1,8 +1,25 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='window_end_date',
+    on_schema_change='fail',
+    post_hook="{{ keep_built_windows('int_open_signals__published_days', 'published_inputs') }}",
+) }}
+
 -- Artist movers by open signals over the 7-day windows of int_movers_windows_7d: each artist with
 -- open signals at both ends, its Deezer fans gained and its Last.fm plays and new listeners
 -- over the window.
+-- Incremental: only the windows whose days changed are built (macro windows_to_build).
 
-with window_ends as (
+with days as (
+
+    select * from {{ ref('int_open_signals__published_days') }}
+
+),
+
+{{ windows_to_build('days', inputs='published_inputs') }},
+
+window_ends as (
 
     {{ movers_window_ends(
         ref('fact_artist_open_signals'),
@@ -12,7 +29,8 @@ with window_ends as (
             'deezer_fans': 'deezer_fans',
             'lastfm_listeners': 'lastfm_listeners',
             'lastfm_playcount': 'lastfm_playcount',
-        }
+        },
+        windows='windows_to_build'
     ) }}
 
 ),
@@ -23,6 +41,8 @@ final as (
         artist_id,
         window_end_date,
         window_start_date,
+        window_start_published_inputs,
+        window_end_published_inputs,
         deezer_artist_id,
         lastfm_artist_name,
         deezer_fans_end,

@@ -1,43 +1,38 @@
+{{ config(materialized='view') }}
+
 -- For every snapshot date D (the window's end): each tracked artist's popularity and followers
--- at the window's start (first snapshot on or after D - 7 days, before D) and at D.
+-- at the window's start (first snapshot on or after D - 7 days, before D) and at D. A view:
+-- the moves (int_artist_movers_7d, incremental) with the current name joined when read.
 
-with window_ends as (
+with movers as (
 
-    {{ movers_window_ends(
-        ref('artist_popularity_daily'),
-        key='artist_id',
-        labels=['artist_name'],
-        measures={'popularity': 'popularity', 'followers': 'followers'}
-    ) }}
+    select * from {{ ref('int_artist_movers_7d') }}
+
+),
+
+artists as (
+
+    select * from {{ ref('dim_artist') }}
 
 ),
 
 final as (
 
     select
-        artist_id,
-        window_end_date,
-        window_start_date,
-        artist_name,
-        popularity_start,
-        popularity_end,
-        popularity_end - popularity_start as popularity_change,
-        followers_start,
-        followers_end,
-        followers_end - followers_start as followers_change,
-        -- Popularity decides; without it (Development Mode) followers do; else no move known.
-        case
-            when popularity_change > 0 then 'rising'
-            when popularity_change < 0 then 'falling'
-            when popularity_change = 0 then 'steady'
-            when followers_change > 0 then 'rising'
-            when followers_change < 0 then 'falling'
-            else 'steady'
-        end as direction
-    from window_ends
-    -- Artists tracked at both ends: an artist added to (or dropped from) the roster did not
-    -- move, it was not measured.
-    where is_in_start and is_in_end
+        movers.artist_id,
+        movers.window_end_date,
+        movers.window_start_date,
+        coalesce(artists.artist_name, movers.artist_id) as artist_name,
+        movers.popularity_start,
+        movers.popularity_end,
+        movers.popularity_change,
+        movers.followers_start,
+        movers.followers_end,
+        movers.followers_change,
+        movers.direction
+    from movers
+    left join artists
+        on movers.artist_id = artists.artist_id
 
 )
 

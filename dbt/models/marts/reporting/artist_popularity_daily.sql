@@ -1,6 +1,6 @@
 -- The reporting layer's "artist facts per date": each tracked artist's popularity and
 -- followers day by day with their day-over-day changes, and the artist's top-track slots that
--- day. top_artists, artist_movers_7d and artist_insights read it.
+-- day. top_artists and artist_insights read it.
 
 with facts as (
 
@@ -16,7 +16,7 @@ artists as (
 
 tracks as (
 
-    select * from {{ ref('top_tracks') }}
+    select * from {{ ref('int_top_tracks_ranked') }}
 
 ),
 

@@ -1,12 +1,13 @@
+{{ config(materialized='view') }}
+
 -- The reporting layer's "track facts per date": every other track mart reads this model, so
--- the names, the attribution and the per-day rank are worked out in one place.
+-- the names and the attribution are worked out in one place. A view: the ranked rows
+-- (int_top_tracks_ranked, incremental) with the current names joined when read, so a rename
+-- rewrites no history.
 
-with facts as (
+with ranked as (
 
-    -- The tracked artists' top tracks (or search results): a track tracked only through a
-    -- playlist has no artist or rank to report here (fact_playlist_track).
-    select * from {{ ref('fact_track_popularity') }}
-    where ranking_source is distinct from 'playlist'
+    select * from {{ ref('int_top_tracks_ranked') }}
 
 ),
 
@@ -31,33 +32,28 @@ albums as (
 named as (
 
     select
-        facts.*,
-        coalesce(tracks.track_name, facts.track_id) as track_name,
-        coalesce(own_artists.artist_name, facts.artist_id) as artist_name,
-        coalesce(tracked_artists.artist_name, facts.tracked_artist_id) as tracked_artist_name,
+        ranked.*,
+        coalesce(tracks.track_name, ranked.track_id) as track_name,
+        coalesce(own_artists.artist_name, ranked.artist_id) as artist_name,
+        coalesce(tracked_artists.artist_name, ranked.tracked_artist_id) as tracked_artist_name,
         -- The tracked artist whose top tracks held the track, when it is not the track's own.
-        case when facts.tracked_artist_id <> facts.artist_id then
-            coalesce(tracked_artists.artist_name, facts.tracked_artist_id)
+        case when ranked.tracked_artist_id <> ranked.artist_id then
+            coalesce(tracked_artists.artist_name, ranked.tracked_artist_id)
         end as via_artist_name,
         albums.album_name,
         albums.release_date,
         albums.release_date_precision,
-        -- Positive: the track climbed in its tracked artist's list since the previous day.
-        previous_day.top_track_rank - facts.top_track_rank as top_track_rank_change,
         round(tracks.duration_ms / 60000.0, 2) as duration_minutes,
         tracks.is_explicit
-    from facts
+    from ranked
     left join tracks
-        on facts.track_id = tracks.track_id
+        on ranked.track_id = tracks.track_id
     left join artists as own_artists
-        on facts.artist_id = own_artists.artist_id
+        on ranked.artist_id = own_artists.artist_id
     left join artists as tracked_artists
-        on facts.tracked_artist_id = tracked_artists.artist_id
+        on ranked.tracked_artist_id = tracked_artists.artist_id
     left join albums
-        on facts.album_id = albums.album_id
-    left join facts as previous_day
-        on facts.track_id = previous_day.track_id
-        and facts.snapshot_date - 1 = previous_day.snapshot_date
+        on ranked.album_id = albums.album_id
 
 ),
 
@@ -81,12 +77,7 @@ final as (
         release_date_precision,
         popularity,
         popularity_change,
-        -- Always filled: ties and missing popularity (Development Mode) fall back to the
-        -- rank in the artist's top tracks, then the name.
-        cast(row_number() over (
-            partition by snapshot_date
-            order by popularity desc nulls last, top_track_rank, track_name, track_id
-        ) as integer) as popularity_rank,
+        popularity_rank,
         top_track_rank,
         top_track_rank_change,
         duration_minutes,
