@@ -123,8 +123,9 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path, pg_dir):
             assert run.poll() is None, run.stdout.read()
             assert time.monotonic() < deadline, "the launcher did not get to the scheduler"
             time.sleep(0.2)
-        started = {p.pid for p in psutil.Process(run.pid).children(recursive=True)}
-        started |= {p.pid for p in _processes_using(pg_dir)}
+        # Process objects, not pids: psutil tells a reused pid from the process it had.
+        started = {p.pid: p for p in psutil.Process(run.pid).children(recursive=True)}
+        started |= {p.pid: p for p in _processes_using(pg_dir)}
         assert len(started) >= 3
         run.send_signal(signal.SIGINT)
         output, _ = run.communicate(timeout=120)
@@ -133,12 +134,19 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path, pg_dir):
             run.kill()
     assert run.returncode == 130, output
     assert "Interrupted" in output
-    alive = [pid for pid in started if psutil.pid_exists(pid) and _not_zombie(pid)]
+    # A grandchild signalled with its group may still be exiting when the launcher returns:
+    # wait for the processes to end, as long as the launcher's own stop allows (30 s).
+    deadline = time.monotonic() + 30
+    while (alive := [p.pid for p in started.values() if _running(p)]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
     assert not alive, f"left running: {alive}"
 
 
-def _not_zombie(pid: int) -> bool:
+def _running(process: psutil.Process) -> bool:
+    """Alive and not a zombie; False for a pid since reused by another process."""
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
