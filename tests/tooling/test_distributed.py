@@ -136,11 +136,8 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path, pg_dir):
     assert "Interrupted" in output
     # A grandchild signalled with its group may still be exiting when the launcher returns:
     # wait for the processes to end, as long as the launcher's own stop allows (30 s).
-    deadline = time.monotonic() + 30
-    while (alive := [p.pid for p in started.values() if _running(p)]) and (
-        time.monotonic() < deadline
-    ):
-        time.sleep(0.2)
+    _, remaining = psutil.wait_procs([p for p in started.values() if _running(p)], timeout=30)
+    alive = [p.pid for p in remaining if _running(p)]
     assert not alive, f"left running: {alive}"
 
 
