@@ -14,13 +14,15 @@ with days as (
 
 ),
 
+{{ dates_to_build('days') }},
+
 tracks as (
 
+    -- The days to build and the day before each (for the changes).
     select * from {{ ref('stg_spotify__tracks') }}
+    where snapshot_date in (select snapshot_date from dates_to_read)
 
 ),
-
-{{ dates_to_build('days') }},
 
 rankings as (
 

@@ -51,6 +51,22 @@ measured as (
 
 ),
 
+with_previous_day as (
+
+    -- The album's fans the calendar day before (NULL when it has no row that day): a one-day
+    -- window frame, as in fact_track_open_signals.
+    select
+        *,
+        max(deezer_fans) over previous_day as previous_deezer_fans
+    from measured
+    window previous_day as (
+        partition by spotify_album_id
+        order by snapshot_date
+        range between interval 1 day preceding and interval 1 day preceding
+    )
+
+),
+
 final as (
 
     select
@@ -59,15 +75,12 @@ final as (
         cast(strftime(todays.snapshot_date, '%Y%m%d') as integer) as date_key,
         todays.deezer_album_id,
         todays.deezer_fans,
-        todays.deezer_fans - previous_day.deezer_fans as deezer_fans_change,
+        todays.deezer_fans - todays.previous_deezer_fans as deezer_fans_change,
         day_inputs.published_inputs,
         day_inputs.previous_day_published_inputs
-    from measured as todays
+    from with_previous_day as todays
     inner join day_inputs
         on todays.snapshot_date = day_inputs.snapshot_date
-    left join measured as previous_day
-        on todays.spotify_album_id = previous_day.spotify_album_id
-        and todays.snapshot_date - 1 = previous_day.snapshot_date
     where todays.snapshot_date in (select snapshot_date from dates_to_build)
 
 )

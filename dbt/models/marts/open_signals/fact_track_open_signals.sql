@@ -47,7 +47,13 @@ lastfm_tracks as (
 measured as (
 
     select
-        bridge.*,
+        bridge.spotify_track_id,
+        bridge.snapshot_date,
+        bridge.date_key,
+        bridge.spotify_album_id,
+        bridge.spotify_artist_id,
+        bridge.deezer_track_id,
+        bridge.is_deezer_canonical,
         deezer_tracks.deezer_rank,
         lastfm_tracks.lastfm_listeners,
         lastfm_tracks.lastfm_playcount
@@ -65,6 +71,24 @@ measured as (
 
 ),
 
+with_previous_day as (
+
+    -- The track's measures the calendar day before (NULL when it has no row that day): a
+    -- one-day window frame, not a self-join, so a year built at once sorts the rows once.
+    select
+        *,
+        max(deezer_rank) over previous_day as previous_deezer_rank,
+        max(lastfm_listeners) over previous_day as previous_lastfm_listeners,
+        max(lastfm_playcount) over previous_day as previous_lastfm_playcount
+    from measured
+    window previous_day as (
+        partition by spotify_track_id
+        order by snapshot_date
+        range between interval 1 day preceding and interval 1 day preceding
+    )
+
+),
+
 final as (
 
     select
@@ -76,19 +100,16 @@ final as (
         todays.deezer_track_id,
         todays.is_deezer_canonical,
         todays.deezer_rank,
-        todays.deezer_rank - previous_day.deezer_rank as deezer_rank_change,
+        todays.deezer_rank - todays.previous_deezer_rank as deezer_rank_change,
         todays.lastfm_listeners,
-        todays.lastfm_listeners - previous_day.lastfm_listeners as lastfm_listeners_change,
+        todays.lastfm_listeners - todays.previous_lastfm_listeners as lastfm_listeners_change,
         todays.lastfm_playcount,
-        todays.lastfm_playcount - previous_day.lastfm_playcount as lastfm_plays,
+        todays.lastfm_playcount - todays.previous_lastfm_playcount as lastfm_plays,
         day_inputs.published_inputs,
         day_inputs.previous_day_published_inputs
-    from measured as todays
+    from with_previous_day as todays
     inner join day_inputs
         on todays.snapshot_date = day_inputs.snapshot_date
-    left join measured as previous_day
-        on todays.spotify_track_id = previous_day.spotify_track_id
-        and todays.snapshot_date - 1 = previous_day.snapshot_date
     where todays.snapshot_date in (select snapshot_date from dates_to_build)
 
 )

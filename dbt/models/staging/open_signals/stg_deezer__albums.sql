@@ -11,7 +11,7 @@ final as (
         cast(snapshot_date as date) as snapshot_date,
         cast(deezer_album_id as bigint) as deezer_album_id,
         album_title,
-        cast(json_extract_string(album_json, '$.fans') as bigint) as deezer_fans,
+        cast(album_json.fans as bigint) as deezer_fans,
         cast(extracted_at as timestamp) as extracted_at,
         data_source,
         published_at,

@@ -11,7 +11,7 @@ final as (
         cast(snapshot_date as date) as snapshot_date,
         cast(deezer_artist_id as bigint) as deezer_artist_id,
         artist_name,
-        cast(json_extract_string(artist_json, '$.nb_fan') as bigint) as deezer_fans,
+        cast(artist_json.nb_fan as bigint) as deezer_fans,
         cast(extracted_at as timestamp) as extracted_at,
         data_source,
         published_at,

@@ -10,9 +10,9 @@ final as (
     select
         cast(snapshot_date as date) as snapshot_date,
         artist_name,
-        cast(json_extract_string(artist_json, '$.artist.stats.listeners') as bigint)
+        cast(artist_json.artist.stats.listeners as bigint)
             as lastfm_listeners,
-        cast(json_extract_string(artist_json, '$.artist.stats.playcount') as bigint)
+        cast(artist_json.artist.stats.playcount as bigint)
             as lastfm_playcount,
         cast(extracted_at as timestamp) as extracted_at,
         data_source,

@@ -10,15 +10,16 @@ listed as (
     -- One row per artist of each album object, in credit order (position 1: the primary).
     select
         albums.album_id,
-        json_extract_string(artist.value, '$.id') as artist_id,
+        credited.artist.id as artist_id,
         cast(albums.snapshot_date as date) as snapshot_date,
-        cast(artist.key as integer) + 1 as artist_position,
-        json_extract_string(artist.value, '$.name') as artist_name,
-        cast(artist.key as integer) = 0 as is_primary_artist,
+        cast(credited.artist_position as integer) as artist_position,
+        credited.artist.name as artist_name,
+        credited.artist_position = 1 as is_primary_artist,
         cast(albums.extracted_at as timestamp) as extracted_at,
         albums.published_at,
         albums.loaded_at
-    from albums, json_each(albums.album_json, '$.artists') as artist
+    from albums,
+        unnest(albums.album_json.artists) with ordinality as credited(artist, artist_position)
 
 ),
 

@@ -12,8 +12,8 @@ typed as (
             cast(snapshot_date as date) as snapshot_date,
             cast(extracted_at as timestamp) as extracted_at
         ),
-        json_extract_string(album_json, '$.release_date') as release_date_raw,
-        json_extract_string(album_json, '$.release_date_precision') as release_date_precision_raw
+        album_json.release_date as release_date_raw,
+        album_json.release_date_precision as release_date_precision_raw
     from source
 
 ),
@@ -25,17 +25,17 @@ final as (
     select
         album_id,
         snapshot_date,
-        coalesce(json_extract_string(album_json, '$.name'), album_name) as album_name,
-        json_extract_string(album_json, '$.album_type') as album_type,
-        cast(json_extract_string(album_json, '$.total_tracks') as integer) as total_tracks,
+        coalesce(album_json.name, album_name) as album_name,
+        album_json.album_type as album_type,
+        cast(album_json.total_tracks as integer) as total_tracks,
         {{ parse_release_date('release_date_raw', 'release_date_precision_raw') }} as release_date,
         {{ release_date_precision('release_date_raw', 'release_date_precision_raw') }}
             as release_date_precision,
         release_date_raw,
-        json_extract_string(album_json, '$.label') as label,
-        cast(json_extract_string(album_json, '$.popularity') as integer) as popularity,
-        json_extract_string(album_json, '$.artists[0].id') as primary_artist_id,
-        json_extract_string(album_json, '$.uri') as spotify_uri,
+        album_json.label as label,
+        cast(album_json.popularity as integer) as popularity,
+        album_json.artists[1].id as primary_artist_id,
+        album_json.uri as spotify_uri,
         source = 'album' as has_full_details,
         extracted_at,
         data_source,

@@ -11,7 +11,7 @@ final as (
         tracked_artist_id,
         album_id,
         cast(snapshot_date as date) as snapshot_date,
-        json_extract_string(album_json, '$.album_group') as album_group,
+        album_json.album_group as album_group,
         cast(extracted_at as timestamp) as extracted_at,
         published_at,
         loaded_at

@@ -122,17 +122,29 @@ where files is null and source = '{{ source_name }}'
             {%- do blob_of.update({blob[0]: blob}) -%}
         {%- endfor -%}
     {%- endif -%}
+    {#- Rows are counted with one query per entity (a year from scratch lists thousands of
+        files): {(raw source, entity): {path: 0}}, then each count found. -#}
+    {%- set to_count = {} -%}
     {%- for row in listed.rows -%}
         {%- set blob = blob_of.get(row['path']) -%}
         {%- if blob and row['expected_sha256'] is not none and blob[1] == row['expected_bytes']
             and blob[2] == row['expected_sha256'] -%}
-            {%- set rows = run_query(
-                "select count(*) from "
-                ~ source('spotify_raw' if row['source'] == 'spotify' else 'open_signals_raw', row['entity'])
-                ~ " where filename = '" ~ row['path'].replace("'", "''") ~ "'"
-            ).columns[0].values()[0] -%}
-            {%- do found.counts.append((row['path'], rows)) -%}
+            {%- set raw_source = 'spotify_raw' if row['source'] == 'spotify' else 'open_signals_raw' -%}
+            {%- do to_count.setdefault((raw_source, row['entity']), {}).update({row['path']: 0}) -%}
         {%- endif -%}
+    {%- endfor -%}
+    {%- for entity_source, paths in to_count.items() -%}
+        {%- set quoted = [] -%}
+        {%- for path in paths -%}
+            {%- do quoted.append("'" ~ path.replace("'", "''") ~ "'") -%}
+        {%- endfor -%}
+        {%- for file in run_query(
+            "select filename, count(*) from " ~ source(*entity_source)
+            ~ " where filename in (" ~ quoted | join(', ') ~ ") group by filename"
+        ).rows -%}
+            {%- do paths.update({file[0]: file[1]}) -%}
+        {%- endfor -%}
+        {%- do found.counts.extend(paths.items()) -%}
     {%- endfor -%}
 {%- endif -%}
 

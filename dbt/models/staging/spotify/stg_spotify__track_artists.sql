@@ -30,16 +30,17 @@ listed as (
     -- One row per artist of each track object, in credit order (position 1: the primary).
     select
         track_objects.track_id,
-        json_extract_string(artist.value, '$.id') as artist_id,
+        credited.artist.id as artist_id,
         cast(track_objects.snapshot_date as date) as snapshot_date,
-        cast(artist.key as integer) + 1 as artist_position,
-        json_extract_string(artist.value, '$.name') as artist_name,
-        cast(artist.key as integer) = 0 as is_primary_artist,
+        cast(credited.artist_position as integer) as artist_position,
+        credited.artist.name as artist_name,
+        credited.artist_position = 1 as is_primary_artist,
         cast(track_objects.extracted_at as timestamp) as extracted_at,
         track_objects.published_at,
         track_objects.loaded_at,
         track_objects.source_order
-    from track_objects, json_each(track_objects.track_json, '$.artists') as artist
+    from track_objects,
+        unnest(track_objects.track_json.artists) with ordinality as credited(artist, artist_position)
 
 ),
 

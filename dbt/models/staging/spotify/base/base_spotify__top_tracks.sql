@@ -2,4 +2,6 @@
 
 -- The only reader of raw/top_tracks/: the rows of the published days a model built from this one
 -- does not hold yet (macro published_rows; why only those: the base models' doc).
-{{ published_rows('top_tracks') }}
+-- track_json: the track object's fields the warehouse reads, parsed once (macro
+-- published_rows; the same fields as a playlist's tracks: spotify_track_fields).
+{{ published_rows('top_tracks', parse_json={'track_json': spotify_track_fields()}) }}
