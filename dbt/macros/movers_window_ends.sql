@@ -1,13 +1,12 @@
 {#-
     The movers marts' comparison: for each key of `daily` (one row per key and snapshot_date)
-    and each 7-day window of `windows` (int_movers_windows_7d, or the CTE windows_to_build of
-    an incremental mart), one row with the window's columns, each label column at the window's
+    and each 7-day window of `windows` (the CTE of the windows to build, macro
+    windows_to_build), one row with the window's columns, each label column at the window's
     end (else at its start), each measure at both ends (`<name>_start`, `<name>_end`) and
     whether the key has a row at each end (`is_in_start`, `is_in_end`). Only the daily rows of
     the windows' ends are read.
 -#}
-{% macro movers_window_ends(daily, key, labels, measures, windows=none) %}
-    {%- set windows = windows or ref('int_movers_windows_7d') -%}
+{% macro movers_window_ends(daily, key, labels, measures, windows) %}
     {%- set at_start = 'daily.snapshot_date = windows.window_start_date' -%}
     {%- set at_end = 'daily.snapshot_date = windows.window_end_date' -%}
     select

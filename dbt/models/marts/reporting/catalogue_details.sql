@@ -30,10 +30,15 @@ track_facts as (
 
 latest_popularity as (
 
-    -- Measurements come from the fact: the popularity of each track's latest snapshot.
-    select track_id, arg_max(popularity, snapshot_date) as popularity
-    from track_facts
-    group by track_id
+    -- Measurements come from the fact: the popularity of each track's latest snapshot (its
+    -- last seen day: a collected track is in the fact every day it is collected). A join on
+    -- that day, not an aggregate over every day, so the cost follows the catalogue, not the
+    -- history.
+    select tracks.track_id, track_facts.popularity
+    from tracks
+    inner join track_facts
+        on tracks.track_id = track_facts.track_id
+        and tracks.last_seen_date = track_facts.snapshot_date
 
 ),
 
@@ -41,14 +46,15 @@ artist_lists as (
 
     -- The artist list of each track's latest snapshot.
     select
-        track_id,
-        string_agg(artist_name, ', ' order by artist_position) as artist_names,
-        list(artist_id order by artist_position) as artist_ids
-    from track_artists
-    where (track_id, snapshot_date) in (
-        select (track_id, max(snapshot_date)) from track_artists group by track_id
-    )
-    group by track_id
+        tracks.track_id,
+        string_agg(track_artists.artist_name, ', ' order by track_artists.artist_position)
+            as artist_names,
+        list(track_artists.artist_id order by track_artists.artist_position) as artist_ids
+    from tracks
+    inner join track_artists
+        on tracks.track_id = track_artists.track_id
+        and tracks.last_seen_date = track_artists.snapshot_date
+    group by tracks.track_id
 
 ),
 
