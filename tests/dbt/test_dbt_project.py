@@ -649,9 +649,11 @@ def test_bad_raw_file_fails_the_build_on_the_right_test(
 
 
 def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
-    """Staging tests check the rows the build loaded (`where: loaded_by_this_build`), not the
-    history: a bad row of an earlier day does not fail the next daily build, `dbt test` on its
-    own (every row) finds it, and a bad new day fails its build."""
+    """Staging tests check the rows the build loaded (`where: loaded_by_this_build`), the
+    incremental marts' tests the days it loaded and the 7 after each (`where:
+    days_loaded_by_this_build`), not the history: a bad row of an earlier day does not fail
+    the next daily build, `dbt test` on its own (every row) finds it, and a bad new day fails
+    its build."""
     wh = Warehouse(tmp_path)
     days = snapshot_dates()
     copy_days(raw_source["extended"], wh.data_dir, days[:1])
@@ -659,22 +661,31 @@ def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
     loaded_first = wh.query("select distinct loaded_at from stg_spotify__tracks")
     with wh.connect(read_only=False) as con:
         con.execute("update stg_spotify__tracks set popularity = 150")
-    failing = "popularity_in_range_stg_spotify__tracks_popularity"
+        con.execute("update fact_track_popularity set popularity = 150")
+    failing = {
+        "popularity_in_range_stg_spotify__tracks_popularity",
+        "popularity_in_range_fact_track_popularity_popularity",
+    }
 
     copy_days(raw_source["extended"], wh.data_dir, days[1:2])
     daily = wh.dbt("build")
     assert daily.returncode == 0, daily.output[-4000:]
-    assert any(failing in r["unique_id"] and r["status"] == "pass" for r in daily.results)
+    passed = {r["unique_id"].split(".")[2] for r in daily.results if r["status"] == "pass"}
+    assert failing <= passed
     loaded = wh.query("select snapshot_date, loaded_at from stg_spotify__tracks group by all")
     assert len(loaded) == 2
     assert (days[0], loaded_first[0][0]) in loaded
+    assert wh.query(
+        "select count(*) from fact_track_popularity where popularity = 150"
+    ) == wh.query(f"select count(*) from fact_track_popularity where snapshot_date = '{days[0]}'")
 
-    assert failing in wh.dbt("test").failed()
+    assert failing <= wh.dbt("test").failed()
 
     copy_days(raw_source["extended"], wh.data_dir, days[2:3])
     _popularity_150(wh.data_dir, days[2])
     reseal(wh.data_dir, days[2])  # published whole, with the bad row
-    assert failing in wh.dbt("build").failed()
+    # The staging test fails the day (so the fact, downstream of it, is not built that day).
+    assert "popularity_in_range_stg_spotify__tracks_popularity" in wh.dbt("build").failed()
 
 
 def _as_written_before_checksums(data_dir: Path, day: date) -> None:
