@@ -61,13 +61,19 @@ def track_history(current: ui.Filters, track_ids: Sequence[str] | None = None) -
         "t.album_name, t.release_date, t.popularity, t.top_track_rank, o.deezer_rank, "
         "o.lastfm_listeners, "
         "o.lastfm_plays from top_tracks t "
-        "left join fact_track_open_signals o "
+        # Both sides filtered: a year of 1,000 artists is millions of rows in each file.
+        "left join (select * from fact_track_open_signals where snapshot_date between ? and ? "
+        "and (? or track_id = any(?))) o "
         "on o.track_id = t.track_id and o.snapshot_date = t.snapshot_date::date "
         "where t.snapshot_date::date between ? and ? "
         "and (? or t.artist_id = any(?) or t.tracked_artist_id = any(?)) "
         "and (? or t.track_id = any(?)) "
         "order by snapshot_date, t.track_id",
         [
+            current.start,
+            current.end,
+            track_ids is None,
+            list(track_ids or []),
             current.start,
             current.end,
             *ui.track_artist_params(current),
@@ -83,11 +89,19 @@ def artist_history(current: ui.Filters) -> pd.DataFrame:
     return ui.query(
         "select a.snapshot_date::date as snapshot_date, a.artist_id, a.artist_name, "
         "a.popularity, o.deezer_fans, o.lastfm_listeners, o.lastfm_plays from top_artists a "
-        "left join fact_artist_open_signals o "
+        "left join (select * from fact_artist_open_signals where snapshot_date between ? and ? "
+        "and (? or artist_id = any(?))) o "
         "on o.artist_id = a.artist_id and o.snapshot_date = a.snapshot_date::date "
         "where a.snapshot_date::date between ? and ? and (? or a.artist_id = any(?)) "
         "order by snapshot_date, a.artist_id",
-        [current.start, current.end, *ui.artist_params(current.artist_ids)],
+        [
+            current.start,
+            current.end,
+            *ui.artist_params(current.artist_ids),
+            current.start,
+            current.end,
+            *ui.artist_params(current.artist_ids),
+        ],
     )
 
 
