@@ -1,7 +1,7 @@
 -- The fact's grain: exactly one row per track and snapshot date collected as a top track or
 -- a playlist track (none missing, none doubled), over every snapshot date of the raw layer (in a
 -- daily build, those it loaded and the 7 after each: macro days_loaded_by_this_build).
-{%- set days = days_loaded_by_this_build(ref('fact_track_popularity')) if flags.WHICH == 'build' else '' %}
+{%- set days = days_loaded_by_this_build(ref('fact_track_popularity')) %}
 {%- set of_days = 'where ' ~ days if days else '' %}
 
 with collected as (

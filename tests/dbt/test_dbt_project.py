@@ -678,6 +678,18 @@ def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
     assert wh.query(
         "select count(*) from fact_track_popularity where popularity = 150"
     ) == wh.query(f"select count(*) from fact_track_popularity where snapshot_date = '{days[0]}'")
+    # ...and the fact's test did read the day that build loaded: its compiled query finds a bad
+    # row of that day.
+    (compiled,) = wh.target_path.glob(
+        "compiled/**/popularity_in_range_fact_track_popularity_popularity.sql"
+    )
+    test_sql = compiled.read_text()
+    assert wh.query(f"select count(*) from ({test_sql})") == [(0,)]
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            f"update fact_track_popularity set popularity = 150 where snapshot_date = '{days[1]}'"
+        )
+    assert wh.query(f"select count(*) from ({test_sql})")[0][0] > 0
 
     assert failing <= wh.dbt("test").failed()
 
