@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -122,6 +123,12 @@ def isolated_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "AIRFLOW"))}
     for name in ("ARTISTS_FILE", "DATA_DIR", "DUCKDB_PATH"):
         env.pop(name, None)
+    # dbt's target and log folders default to the repository's: two Airflows building at once
+    # would overwrite each other's manifest and run results (a test's `dags test` read one
+    # half-written). Each isolated Airflow gets its own.
+    scratch = tempfile.mkdtemp(prefix="dbt-")
+    env["DBT_TARGET_PATH"] = os.path.join(scratch, "target")
+    env["DBT_LOG_PATH"] = os.path.join(scratch, "logs")
     env.update(extra)
     return env
 
