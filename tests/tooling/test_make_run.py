@@ -67,6 +67,10 @@ def test_make_run_before_six_utc_loads_every_day_and_refuses_a_second_run(tmp_pa
         DATA_DIR=str(data),
         TZ="UTC",
         FAKETIME_DONT_RESET="1",  # children go on from the parent's faked time, not 03:00 again
+        # The faked clock is hours behind the DAG files' modification times, which Airflow's
+        # default parsing order reads as "changed since last parsed": the dag-processor would
+        # parse both files again and again (both cores busy). Parse in name order instead.
+        AIRFLOW__DAG_PROCESSOR__FILE_PARSING_SORT_MODE="alphabetical",
     )
     command = [sys.executable, "-m", "tooling", "--home", str(home)]
     run_args = ["run", "--days", str(DAYS), "--timeout", str(RUN_TIMEOUT)]
