@@ -148,8 +148,12 @@ def parsed_project() -> Path:
 
 
 def dbt_paths(folder: Path) -> list[str]:
-    """The project, profile, target and log arguments of a dbt command for `folder`."""
+    """The project, profile, target and log arguments of a dbt command for `folder`. No debug
+    file log: writing it is about a tenth of a small build's CPU, and a failing test shows
+    dbt's own messages (`DbtResult.output`)."""
     return [
+        "--log-level-file",
+        "none",
         "--project-dir",
         str(ROOT / "dbt"),
         "--profiles-dir",
