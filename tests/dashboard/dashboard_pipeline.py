@@ -65,7 +65,7 @@ def dbt_env(data_dir: Path, duckdb_path: Path) -> dict[str, str]:
 
 def dbt_build_command(data_dir: Path) -> list[str]:
     # Own target and log folders: other dbt runs in the same checkout must not collide. No
-    # debug file log (about a tenth of a small build's CPU): dbt's output is the test's.
+    # debug file log (about 7 % of a small build's CPU): dbt's output is the test's.
     return [
         str(DBT),
         "build",

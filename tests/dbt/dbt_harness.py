@@ -149,7 +149,7 @@ def parsed_project() -> Path:
 
 def dbt_paths(folder: Path) -> list[str]:
     """The project, profile, target and log arguments of a dbt command for `folder`. No debug
-    file log: writing it is about a tenth of a small build's CPU, and a failing test shows
+    file log: writing it costs about 7 % of a small build's CPU, and a failing test shows
     dbt's own messages (`DbtResult.output`)."""
     return [
         "--log-level-file",
