@@ -59,6 +59,7 @@ def dbt_env(data_dir: Path, duckdb_path: Path) -> dict[str, str]:
         DUCKDB_PATH=str(duckdb_path),
         DBT_PROFILES_DIR=str(ROOT / "dbt"),
         DO_NOT_TRACK="1",
+        DUCKDB_THREADS="1",  # with --threads 1 below: tests/dbt/dbt_harness.py says why
     )
     return env
 
@@ -69,6 +70,8 @@ def dbt_build_command(data_dir: Path) -> list[str]:
     return [
         str(DBT),
         "build",
+        "--threads",
+        "1",
         "--log-level-file",
         "none",
         "--project-dir",

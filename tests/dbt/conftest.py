@@ -1,4 +1,4 @@
-"""Fixtures of the dbt project's tests: real sandbox raw files, produced once per session.
+"""Fixtures of the dbt project's tests: real sandbox raw files, produced once per run.
 
 The raw files are written by `ingestion.extract.extract_day` against the in-process sandbox
 (no credentials) for each tier, for the default roster plus the sandbox's three playlists,
@@ -8,30 +8,52 @@ what the pipeline writes.
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+from pathlib import Path
+
 import pytest
 from dbt_harness import OWN_PLAYLIST, PLAYLISTS, roster_with_playlists, snapshot_dates
 
+TIERS = ("extended", "development")
 
-@pytest.fixture(scope="session")
-def raw_source(tmp_path_factory):
-    """{tier: folder holding raw/<entity>/<date>.csv for DAYS consecutive sandbox days}."""
+
+def extract_raw_source(folder: Path) -> None:
+    """DAYS sandbox days of each tier into folder/<tier>/raw/."""
     from ingestion.extract import extract_day
     from ingestion.settings import Settings
 
-    roster = roster_with_playlists(tmp_path_factory.mktemp("roster") / "artists.yml")
-    folders = {}
-    for tier in ("extended", "development"):
-        folder = tmp_path_factory.mktemp(f"raw-{tier}")
+    roster = roster_with_playlists(folder / "artists.yml")
+    for tier in TIERS:
         # No credentials: the in-process sandbox, which limits no rate. A day of this roster is
         # 160 requests in Development Mode, past the client's default 150 per 30 s: at that
         # default each day would wait 30 s (the limiter's own tests are in tests/ingestion).
         settings = Settings(access_tier=tier, requests_per_30s=1000)
         for day in snapshot_dates():
-            summary = extract_day(day, data_dir=folder, settings=settings, artists_file=roster)
+            summary = extract_day(
+                day, data_dir=folder / tier, settings=settings, artists_file=roster
+            )
             assert summary["mode"] == "sandbox"
             assert summary["tier"] == tier
             # Development Mode reads only the app user's own playlist; the others fail alone.
             failed = {f["id"] for f in summary["failed_playlists"]}
             assert failed == (set() if tier == "extended" else set(PLAYLISTS) - {OWN_PLAYLIST})
-        folders[tier] = folder
-    return folders
+
+
+@pytest.fixture(scope="session")
+def raw_source(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """{tier: folder holding raw/<entity>/<date>.csv for DAYS consecutive sandbox days}, read
+    only. Extracted once per run: pytest-xdist's workers share one copy, made by the first to
+    need it while the others wait on its lock (the dates in the name: the days are the same)."""
+    if worker_id == "master":  # no xdist
+        folder = tmp_path_factory.mktemp("raw-source")
+        extract_raw_source(folder)
+    else:
+        folder = tmp_path_factory.getbasetemp().parent / f"raw-source-{snapshot_dates()[0]}"
+        with open(f"{folder}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / "complete").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a worker killed while extracting
+                extract_raw_source(folder)
+                (folder / "complete").touch()
+    return {tier: folder / tier for tier in TIERS}

@@ -125,12 +125,16 @@ def _check(result: DbtResult) -> None:
 # profile and every env_var dbt reads are then the same for all warehouses, so each one's first
 # dbt command partially parses from one parse of the project (below) instead of parsing it all
 # again (about 3 s of CPU per command). The DAG's and `make run`'s builds use absolute paths.
+# One DuckDB thread (and one dbt thread, `Warehouse.dbt`): on a few days of data, more threads
+# only add waiting and switching, about a fifth of a build's CPU, which the suite's parallel
+# workers need. The DAG's builds, in the Airflow tests and `make run`, keep the profile's threads.
 DBT_ENV = {
     **{k: v for k, v in os.environ.items() if k != "DUCKDB_PATH"},
     "DATA_DIR": ".",
     "DBT_PROJECT_DIR": str(ROOT / "dbt"),
     "DBT_PROFILES_DIR": str(ROOT / "dbt"),
     "DO_NOT_TRACK": "1",
+    "DUCKDB_THREADS": "1",
 }
 
 
@@ -217,7 +221,7 @@ class Warehouse:
             self.target_path.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(parsed_project(), self.target_path / "partial_parse.msgpack")
         (self.target_path / "run_results.json").unlink(missing_ok=True)
-        command = ["--no-use-colors", *args, *dbt_paths(self.data_dir)]
+        command = ["--no-use-colors", *args, "--threads", "1", *dbt_paths(self.data_dir)]
         if program:
             run = subprocess.run(
                 [*program, *command],
@@ -233,6 +237,12 @@ class Warehouse:
         results_file = self.target_path / "run_results.json"
         results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
         return DbtResult(returncode, output, results)
+
+    def copy(self, folder: Path) -> Warehouse:
+        """This warehouse's raw layer, DuckDB file and dbt target copied to `folder`: a test that
+        starts from what a fixture already built starts from a copy instead of building it again."""
+        shutil.copytree(self.data_dir, folder)
+        return Warehouse(folder)
 
     def build(self, *args: str) -> DbtResult:
         """A plain `dbt build` (what the DAG's build task runs); fails the test if it fails."""

@@ -691,7 +691,8 @@ def test_a_daily_build_tests_the_rows_it_loaded(raw_source, tmp_path):
         )
     assert wh.query(f"select count(*) from ({test_sql})")[0][0] > 0
 
-    assert failing <= wh.dbt("test").failed()
+    # Plain `dbt test` (the two tests only: the others have nothing to find) reads every row.
+    assert wh.dbt("test", "--select", *failing).failed() == failing
 
     copy_days(raw_source["extended"], wh.data_dir, days[2:3])
     _popularity_150(wh.data_dir, days[2])

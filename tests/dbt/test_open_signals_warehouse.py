@@ -306,11 +306,7 @@ def test_a_day_whose_sources_are_all_withdrawn_leaves_the_open_signal_marts(
     kept: the day rebuilds to no open-signal row (delete+insert alone would keep the old ones),
     and the tables equal a from-scratch build of what is still published."""
     withdrawn = DAYS[1]
-    wh = Warehouse(tmp_path / "withdrawn")
-    copy_days(raw_days, wh.data_dir, DAYS)
-    for source in ENTITIES:
-        copy_source_days(raw_days, wh.data_dir, source, DAYS)
-    wh.build_tables()
+    wh = all_at_once.copy(tmp_path / "withdrawn")  # every day loaded by one build
     assert wh.query(
         f"select count(*) from fact_track_open_signals where snapshot_date = '{withdrawn}'"
     ) != [(0,)]
