@@ -54,6 +54,7 @@ def raw_source(tmp_path_factory, worker_id) -> dict[str, Path]:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (folder / "complete").exists():
                 shutil.rmtree(folder, ignore_errors=True)  # a worker killed while extracting
+                folder.mkdir()
                 extract_raw_source(folder)
                 (folder / "complete").touch()
     return {tier: folder / tier for tier in TIERS}
