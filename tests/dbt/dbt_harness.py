@@ -146,7 +146,7 @@ def parsed_project() -> Path:
     """dbt's partial-parse file of the project, parsed once per test process."""
     folder = Path(tempfile.mkdtemp(prefix="dbt-parse-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    returncode, output = _dbt_in_process(["parse", *dbt_paths(folder)], folder)
+    returncode, output, _ = _dbt_in_process(["parse", *dbt_paths(folder)], folder)
     assert returncode == 0, output[-6000:]
     return folder / "dbt-target" / "partial_parse.msgpack"
 
@@ -169,9 +169,10 @@ def dbt_paths(folder: Path) -> list[str]:
     ]
 
 
-def _dbt_in_process(command: list[str], folder: Path) -> tuple[int, str]:
+def _dbt_in_process(command: list[str], folder: Path) -> tuple[int, str, list[dict]]:
     """dbtRunner in `folder` with DBT_ENV (both restored after): dbt's exit code (0, 1 for a
-    failing node, 2 for an error) and the messages it logged at info level and above."""
+    failing node, 2 for an error), the messages it logged at info level and above, and each
+    node's result as run_results.json lists it (unique_id, status)."""
     from dbt.cli.main import dbtRunner
 
     from warehouse.dbt_runner import close_duckdb_connection
@@ -195,7 +196,12 @@ def _dbt_in_process(command: list[str], folder: Path) -> tuple[int, str]:
         os.environ.update(saved_env)
     if outcome.exception is not None:
         logged.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
-    return (0 if outcome.success else 2 if outcome.exception else 1), "\n".join(logged)
+    results = [
+        {"unique_id": r.node.unique_id, "status": str(r.status)}
+        for r in getattr(outcome.result, "results", None) or []
+    ]
+    returncode = 0 if outcome.success else 2 if outcome.exception else 1
+    return returncode, "\n".join(logged), results
 
 
 @dataclass
@@ -216,7 +222,11 @@ class Warehouse:
     def dbt(self, *args: str, program: tuple[str, ...] | None = None) -> DbtResult:
         """dbt with `args` on this warehouse, in this process (dbtRunner, as the DAG runs it:
         no interpreter start and import of dbt per command); `program`: a script taking dbt's
-        arguments, run in its own process instead."""
+        arguments, run in its own process instead.
+
+        In this process, dbt writes no manifest.json or run_results.json (about half a CPU
+        second a command; the results come from dbtRunner), but for `docs generate`, whose
+        output they are."""
         if not (self.target_path / "partial_parse.msgpack").exists():
             self.target_path.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(parsed_project(), self.target_path / "partial_parse.msgpack")
@@ -231,12 +241,14 @@ class Warehouse:
                 text=True,
                 timeout=600,
             )
-            returncode, output = run.returncode, run.stdout + run.stderr
-        else:
-            returncode, output = _dbt_in_process(command, self.data_dir)
-        results_file = self.target_path / "run_results.json"
-        results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-        return DbtResult(returncode, output, results)
+            results_file = self.target_path / "run_results.json"
+            results = (
+                json.loads(results_file.read_text())["results"] if results_file.exists() else []
+            )
+            return DbtResult(run.returncode, run.stdout + run.stderr, results)
+        if args[0] != "docs":
+            command.append("--no-write-json")
+        return DbtResult(*_dbt_in_process(command, self.data_dir))
 
     def copy(self, folder: Path) -> Warehouse:
         """This warehouse's raw layer, DuckDB file and dbt target copied to `folder`: a test that
