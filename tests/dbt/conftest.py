@@ -1,4 +1,5 @@
-"""Fixtures of the dbt project's tests: real sandbox raw files, produced once per run.
+"""Fixtures of the dbt project's tests: real sandbox raw files and dbt's parse of the project,
+each made once per run.
 
 The raw files are written by `ingestion.extract.extract_day` against the in-process sandbox
 (no credentials) for each tier, for the default roster plus the sandbox's three playlists,
@@ -12,8 +13,15 @@ import fcntl
 import shutil
 from pathlib import Path
 
+import dbt_harness
 import pytest
-from dbt_harness import OWN_PLAYLIST, PLAYLISTS, roster_with_playlists, snapshot_dates
+from dbt_harness import (
+    OWN_PLAYLIST,
+    PLAYLISTS,
+    parse_project,
+    roster_with_playlists,
+    snapshot_dates,
+)
 
 TIERS = ("extended", "development")
 
@@ -40,21 +48,38 @@ def extract_raw_source(folder: Path) -> None:
             assert failed == (set() if tier == "extended" else set(PLAYLISTS) - {OWN_PLAYLIST})
 
 
+def made_once_per_run(tmp_path_factory, worker_id: str, name: str, make) -> Path:
+    """A folder `make(folder)` fills, made once per run: pytest-xdist's workers share one copy,
+    made by the first to need it while the others wait on its lock."""
+    if worker_id == "master":  # no xdist
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker killed while making it
+            folder.mkdir()
+            make(folder)
+            (folder / ".complete").touch()
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_project(tmp_path_factory, worker_id) -> Path:
+    """dbt's parse of the project, once per run, which every warehouse's first command starts
+    from (`dbt_harness.parsed_project`)."""
+    dbt_harness.PARSED_PROJECT = made_once_per_run(
+        tmp_path_factory, worker_id, "dbt-parse", parse_project
+    )
+    return dbt_harness.PARSED_PROJECT
+
+
 @pytest.fixture(scope="session")
 def raw_source(tmp_path_factory, worker_id) -> dict[str, Path]:
     """{tier: folder holding raw/<entity>/<date>.csv for DAYS consecutive sandbox days}, read
-    only. Extracted once per run: pytest-xdist's workers share one copy, made by the first to
-    need it while the others wait on its lock (the dates in the name: the days are the same)."""
-    if worker_id == "master":  # no xdist
-        folder = tmp_path_factory.mktemp("raw-source")
-        extract_raw_source(folder)
-    else:
-        folder = tmp_path_factory.getbasetemp().parent / f"raw-source-{snapshot_dates()[0]}"
-        with open(f"{folder}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (folder / "complete").exists():
-                shutil.rmtree(folder, ignore_errors=True)  # a worker killed while extracting
-                folder.mkdir()
-                extract_raw_source(folder)
-                (folder / "complete").touch()
+    only, extracted once per run (the first day in the name: the days are the same)."""
+    name = f"raw-source-{snapshot_dates()[0]}"
+    folder = made_once_per_run(tmp_path_factory, worker_id, name, extract_raw_source)
     return {tier: folder / tier for tier in TIERS}

@@ -7,13 +7,10 @@ DATA_DIR, so every warehouse starts from exactly what the pipeline writes.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -141,14 +138,21 @@ DBT_ENV = {
 NO_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 
-@functools.cache
-def parsed_project() -> Path:
-    """dbt's partial-parse file of the project, parsed once per test process."""
-    folder = Path(tempfile.mkdtemp(prefix="dbt-parse-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+# The run's parse of the project (tests/dbt/conftest.py, `parse_project`): each warehouse's
+# first dbt command starts from its partial-parse file.
+PARSED_PROJECT: Path | None = None
+
+
+def parse_project(folder: Path) -> None:
+    """`dbt parse` into folder/dbt-target: partial_parse.msgpack and manifest.json."""
     returncode, output, _ = _dbt_in_process(["parse", *dbt_paths(folder)], folder)
     assert returncode == 0, output[-6000:]
-    return folder / "dbt-target" / "partial_parse.msgpack"
+
+
+def parsed_project() -> Path:
+    """The dbt-target folder of the run's parse of the project."""
+    assert PARSED_PROJECT, "the parse fixture of tests/dbt/conftest.py has not run"
+    return PARSED_PROJECT / "dbt-target"
 
 
 def dbt_paths(folder: Path) -> list[str]:
@@ -229,7 +233,10 @@ class Warehouse:
         output they are."""
         if not (self.target_path / "partial_parse.msgpack").exists():
             self.target_path.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(parsed_project(), self.target_path / "partial_parse.msgpack")
+            shutil.copyfile(
+                parsed_project() / "partial_parse.msgpack",
+                self.target_path / "partial_parse.msgpack",
+            )
         (self.target_path / "run_results.json").unlink(missing_ok=True)
         command = ["--no-use-colors", *args, "--threads", "1", *dbt_paths(self.data_dir)]
         if program:
