@@ -1,6 +1,6 @@
 """Helpers of the dbt project's tests: raw files per day and a dbt runner per warehouse.
 
-The raw files are produced once per session per tier by `ingestion.extract.extract_day`
+The raw files are produced once per run per tier (conftest.py) by `ingestion.extract.extract_day`
 against the in-process sandbox (no credentials), then copied day by day into each test's own
 DATA_DIR, so every warehouse starts from exactly what the pipeline writes.
 """
