@@ -68,11 +68,10 @@ def made_once_per_run(tmp_path_factory, worker_id: str, name: str, make) -> Path
 
 @pytest.fixture(scope="session", autouse=True)
 def parsed_project(tmp_path_factory, worker_id) -> Path:
-    """dbt's parse of the project, once per run, which every warehouse's first command starts
-    from (`dbt_harness.parsed_project`)."""
-    dbt_harness.PARSED_PROJECT = made_once_per_run(
-        tmp_path_factory, worker_id, "dbt-parse", parse_project
-    )
+    """The dbt-target folder of dbt's parse of the project, made once per run, which every
+    warehouse's first command starts from (`dbt_harness.PARSED_PROJECT`)."""
+    folder = made_once_per_run(tmp_path_factory, worker_id, "dbt-parse", parse_project)
+    dbt_harness.PARSED_PROJECT = folder / "dbt-target"
     return dbt_harness.PARSED_PROJECT
 
 

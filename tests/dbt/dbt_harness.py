@@ -120,8 +120,9 @@ def _check(result: DbtResult) -> None:
 
 # dbt runs in the warehouse's folder with DATA_DIR "." (DUCKDB_PATH its default under it): the
 # profile and every env_var dbt reads are then the same for all warehouses, so each one's first
-# dbt command partially parses from one parse of the project (below) instead of parsing it all
-# again (about 3 s of CPU per command). The DAG's and `make run`'s builds use absolute paths.
+# dbt command partially parses from one parse of the project (`PARSED_PROJECT`) instead of
+# parsing it all again (about 3 s of CPU per command). The DAG's and `make run`'s builds use
+# absolute paths.
 # One DuckDB thread (and one dbt thread, `Warehouse.dbt`): on a few days of data, more threads
 # only add waiting and switching, about a fifth of a build's CPU, which the suite's parallel
 # workers need. The DAG's builds, in the Airflow tests and `make run`, keep the profile's threads.
@@ -138,8 +139,9 @@ DBT_ENV = {
 NO_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 
-# The run's parse of the project (tests/dbt/conftest.py, `parse_project`): each warehouse's
-# first dbt command starts from its partial-parse file.
+# The dbt-target folder of the run's parse of the project (`parse_project`), set by the
+# `parsed_project` fixture (conftest.py): each warehouse's first dbt command starts from its
+# partial-parse file.
 PARSED_PROJECT: Path | None = None
 
 
@@ -147,12 +149,6 @@ def parse_project(folder: Path) -> None:
     """`dbt parse` into folder/dbt-target: partial_parse.msgpack and manifest.json."""
     returncode, output, _ = _dbt_in_process(["parse", *dbt_paths(folder)], folder)
     assert returncode == 0, output[-6000:]
-
-
-def parsed_project() -> Path:
-    """The dbt-target folder of the run's parse of the project."""
-    assert PARSED_PROJECT, "the parse fixture of tests/dbt/conftest.py has not run"
-    return PARSED_PROJECT / "dbt-target"
 
 
 def dbt_paths(folder: Path) -> list[str]:
@@ -232,14 +228,16 @@ class Warehouse:
         second a command; the results come from dbtRunner), but for `docs generate`, whose
         output they are."""
         if not (self.target_path / "partial_parse.msgpack").exists():
+            assert PARSED_PROJECT, "the parsed_project fixture (conftest.py) has not run"
             self.target_path.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(
-                parsed_project() / "partial_parse.msgpack",
+                PARSED_PROJECT / "partial_parse.msgpack",
                 self.target_path / "partial_parse.msgpack",
             )
-        (self.target_path / "run_results.json").unlink(missing_ok=True)
         command = ["--no-use-colors", *args, "--threads", "1", *dbt_paths(self.data_dir)]
         if program:
+            results_file = self.target_path / "run_results.json"
+            results_file.unlink(missing_ok=True)  # an earlier command's
             run = subprocess.run(
                 [*program, *command],
                 cwd=self.data_dir,
@@ -248,7 +246,6 @@ class Warehouse:
                 text=True,
                 timeout=600,
             )
-            results_file = self.target_path / "run_results.json"
             results = (
                 json.loads(results_file.read_text())["results"] if results_file.exists() else []
             )

@@ -24,7 +24,6 @@ from dbt_harness import (
     PLAYLISTS,
     Warehouse,
     copy_days,
-    parsed_project,
     republish,
     reseal,
     snapshot_dates,
@@ -778,10 +777,10 @@ def test_docs_generate_lists_every_model_with_descriptions(pipeline):
     }
 
 
-def test_every_model_past_staging_has_a_grain_test():
+def test_every_model_past_staging_has_a_grain_test(parsed_project):
     """Each intermediate model, mart and snapshot has a data test of its grain: unique and
     not_null on one column, a unique combination of columns, or a singular `*_grain` test."""
-    manifest = json.loads((parsed_project() / "manifest.json").read_text())
+    manifest = json.loads((parsed_project / "manifest.json").read_text())
     checked = {
         uid: node["name"]
         for uid, node in manifest["nodes"].items()
